@@ -1,0 +1,1 @@
+"""NQI One-Stop: quality infrastructure one-stop service platform."""

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CatalogConfig(AppConfig):
+    name = "nqi.catalog"
+    verbose_name = "服务目录"

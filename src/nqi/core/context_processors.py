@@ -1,0 +1,8 @@
+"""Template context every page needs: unread notifications count and the user's role."""
+
+
+def platform(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"unread_notifications": user.notifications.filter(read_at__isnull=True).count()}

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class InspectionsConfig(AppConfig):
+    name = "nqi.inspections"
+    verbose_name = "监督抽查"

@@ -1,0 +1,141 @@
+from rest_framework import serializers
+
+from nqi.accounts.choices import OrgKind
+from nqi.accounts.models import Organisation
+from nqi.catalog.models import Expert, ServiceItem
+from nqi.core.models import AuditEntry, ServiceLine
+from nqi.servicedesk.choices import RequestKind, Urgency
+from nqi.servicedesk.models import Attachment, ProgressNote, RequestParticipant, ServiceRequest, SolvedCase
+
+
+class ProgressNoteSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.display_name", read_only=True)
+
+    class Meta:
+        model = ProgressNote
+        fields = ["id", "author", "text", "percent", "created_at"]
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "original_name", "content_type", "size", "created_at", "download_url"]
+
+    def get_download_url(self, obj):
+        return f"/requests/{obj.request_id}/attachments/{obj.pk}/"
+
+
+class ParticipantSerializer(serializers.ModelSerializer):
+    provider_name = serializers.CharField(source="provider.name", read_only=True)
+    expert_name = serializers.CharField(source="expert.name", read_only=True, default="")
+
+    class Meta:
+        model = RequestParticipant
+        fields = ["provider", "provider_name", "expert", "expert_name", "role"]
+
+
+class TimelineEntrySerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.display_name", read_only=True, default="系统")
+
+    class Meta:
+        model = AuditEntry
+        fields = ["action", "from_state", "to_state", "note", "actor", "created_at"]
+
+
+class ServiceRequestListSerializer(serializers.ModelSerializer):
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
+    provider_name = serializers.CharField(source="provider.name", read_only=True, default=None)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = ServiceRequest
+        fields = ["id", "number", "kind", "title", "product", "line", "urgency", "status", "status_display",
+                  "enterprise", "enterprise_name", "city", "provider", "provider_name", "expert", "is_joint",
+                  "submitted_at", "accept_due_at", "resolve_due_at", "resolved_at", "closed_at", "rating"]
+
+
+class ServiceRequestDetailSerializer(ServiceRequestListSerializer):
+    notes = ProgressNoteSerializer(many=True, read_only=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
+    participants = ParticipantSerializer(many=True, read_only=True)
+    deadline_fallback = serializers.BooleanField(read_only=True)
+
+    class Meta(ServiceRequestListSerializer.Meta):
+        fields = ServiceRequestListSerializer.Meta.fields + [
+            "description", "service_item", "dispatched_at", "accepted_at", "solution", "rating_comment",
+            "resolved_on_time", "escalated_at", "deadline_fallback", "notes", "attachments", "participants"]
+
+
+class SubmitRequestSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=RequestKind.choices, default=RequestKind.SERVICE)
+    title = serializers.CharField(max_length=120)
+    description = serializers.CharField(max_length=5000)
+    product = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    line = serializers.PrimaryKeyRelatedField(queryset=ServiceLine.objects.all(), required=False, allow_null=True)
+    service_item = serializers.PrimaryKeyRelatedField(queryset=ServiceItem.objects.filter(active=True),
+                                                      required=False, allow_null=True)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
+
+
+class DispatchSerializer(serializers.Serializer):
+    provider = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.filter(kind=OrgKind.PROVIDER))
+    expert = serializers.PrimaryKeyRelatedField(queryset=Expert.objects.all(), required=False, allow_null=True)
+    line = serializers.PrimaryKeyRelatedField(queryset=ServiceLine.objects.all(), required=False, allow_null=True)
+    service_item = serializers.PrimaryKeyRelatedField(queryset=ServiceItem.objects.all(), required=False,
+                                                      allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class ProgressSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=5000)
+    percent = serializers.IntegerField(min_value=0, max_value=100, required=False, allow_null=True)
+
+
+class ResolveSerializer(serializers.Serializer):
+    solution = serializers.CharField(max_length=10000)
+
+
+class CloseSerializer(serializers.Serializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class JointSerializer(serializers.Serializer):
+    providers = serializers.PrimaryKeyRelatedField(many=True, required=False, default=list,
+                                                   queryset=Organisation.objects.filter(kind=OrgKind.PROVIDER))
+    experts = serializers.PrimaryKeyRelatedField(many=True, required=False, default=list,
+                                                 queryset=Expert.objects.all())
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PublishCaseSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=150)
+    problem = serializers.CharField()
+    cause = serializers.CharField()
+    solution = serializers.CharField()
+    result = serializers.CharField()
+    industry = serializers.CharField(required=False, allow_blank=True, default="")
+    tags = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class SolvedCaseSerializer(serializers.ModelSerializer):
+    city_name = serializers.CharField(source="get_city_display", read_only=True)
+
+    class Meta:
+        model = SolvedCase
+        fields = ["id", "title", "industry", "line", "city", "city_name", "problem", "cause", "solution", "result",
+                  "providers_text", "tags", "published_at", "request"]

@@ -1,0 +1,147 @@
+"""Service desk API: requests (read, submit, and one POST per workflow action) and the case library."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from nqi.core.audit import timeline
+from nqi.servicedesk import actions
+from nqi.servicedesk.filters import ServiceRequestFilter
+from nqi.servicedesk.models import SolvedCase
+from nqi.servicedesk.scoping import visible_requests
+
+from . import serializers as s
+
+
+class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                            viewsets.GenericViewSet):
+    filterset_class = ServiceRequestFilter
+    search_fields = ["number", "title", "description", "product", "enterprise__name"]
+    ordering_fields = ["submitted_at", "accept_due_at", "resolve_due_at", "rating", "number"]
+    ordering = ["-submitted_at"]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    def get_queryset(self):
+        qs = visible_requests(self.request.user).select_related("enterprise", "provider")
+        if self.action == "retrieve":
+            qs = qs.prefetch_related("notes__author", "attachments", "participants__provider",
+                                     "participants__expert")
+        return qs
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return s.ServiceRequestListSerializer
+        if self.action == "create":
+            return s.SubmitRequestSerializer
+        return s.ServiceRequestDetailSerializer
+
+    def _respond(self, req, code=status.HTTP_200_OK):
+        req = self.get_queryset().get(pk=req.pk)
+        return Response(s.ServiceRequestDetailSerializer(req, context={"request": self.request}).data, status=code)
+
+    def _input(self, serializer_class):
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    @extend_schema(request=s.SubmitRequestSerializer, responses={201: s.ServiceRequestDetailSerializer})
+    def create(self, request, *args, **kwargs):
+        data = self._input(s.SubmitRequestSerializer)
+        req = actions.do_submit_request(request.user, actions.NewRequest(
+            kind=data["kind"], title=data["title"], description=data["description"], product=data["product"],
+            line_id=data["line"].pk if data.get("line") else None,
+            service_item_id=data["service_item"].pk if data.get("service_item") else None,
+            urgency=data["urgency"]))
+        return self._respond(req, status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.DispatchSerializer, responses=s.ServiceRequestDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="dispatch")
+    def dispatch_request(self, request, pk=None):
+        data = self._input(s.DispatchSerializer)
+        req = actions.do_dispatch_request(request.user, self.get_object(), data["provider"], data.get("expert"),
+                                          data.get("line"), data.get("service_item"), data["note"])
+        return self._respond(req)
+
+    @extend_schema(request=s.NoteSerializer, responses=s.ServiceRequestDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        return self._respond(actions.do_accept_request(request.user, self.get_object(),
+                                                       self._input(s.NoteSerializer)["note"]))
+
+    @extend_schema(request=s.ReasonSerializer, responses=s.ServiceRequestDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        req = actions.do_decline_request(request.user, self.get_object(), self._input(s.ReasonSerializer)["reason"])
+        return Response(s.ServiceRequestListSerializer(req).data)
+
+    @extend_schema(request=s.ProgressSerializer, responses=s.ServiceRequestDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def progress(self, request, pk=None):
+        data = self._input(s.ProgressSerializer)
+        req = self.get_object()
+        actions.do_add_progress(request.user, req, data["text"], data.get("percent"))
+        return self._respond(req)
+
+    @extend_schema(request=s.ResolveSerializer, responses=s.ServiceRequestDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        return self._respond(actions.do_resolve_request(request.user, self.get_object(),
+                                                        self._input(s.ResolveSerializer)["solution"]))
+
+    @extend_schema(request=s.CloseSerializer, responses=s.ServiceRequestDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        data = self._input(s.CloseSerializer)
+        return self._respond(actions.do_close_request(request.user, self.get_object(), data["rating"],
+                                                      data["comment"]))
+
+    @extend_schema(request=s.ReasonSerializer, responses=s.ServiceRequestDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        return self._respond(actions.do_reopen_request(request.user, self.get_object(),
+                                                       self._input(s.ReasonSerializer)["reason"]))
+
+    @extend_schema(request=s.NoteSerializer, responses=s.ServiceRequestDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        return self._respond(actions.do_cancel_request(request.user, self.get_object(),
+                                                       self._input(s.NoteSerializer)["note"]))
+
+    @extend_schema(request=s.JointSerializer, responses=s.ServiceRequestDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def joint(self, request, pk=None):
+        data = self._input(s.JointSerializer)
+        return self._respond(actions.do_start_joint_tackling(request.user, self.get_object(), data["providers"],
+                                                             data["experts"], data["note"]))
+
+    @extend_schema(request=s.PublishCaseSerializer, responses={201: s.SolvedCaseSerializer})
+    @action(detail=True, methods=["post"], url_path="publish-case")
+    def publish_case(self, request, pk=None):
+        case = actions.do_publish_case(request.user, self.get_object(), **self._input(s.PublishCaseSerializer))
+        return Response(s.SolvedCaseSerializer(case).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request={"multipart/form-data": s.AttachmentUploadSerializer}, responses={201: s.AttachmentSerializer})
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def attachments(self, request, pk=None):
+        data = self._input(s.AttachmentUploadSerializer)
+        attachment = actions.do_attach_file(request.user, self.get_object(), data["file"])
+        return Response(s.AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=s.TimelineEntrySerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def timeline(self, request, pk=None):
+        return Response(s.TimelineEntrySerializer(timeline(self.get_object()), many=True).data)
+
+
+class SolvedCaseViewSet(viewsets.ReadOnlyModelViewSet):
+    """The case library: every logged-in user may read it."""
+
+    serializer_class = s.SolvedCaseSerializer
+    filterset_fields = ["line", "industry", "city"]
+    search_fields = ["title", "problem", "cause", "solution", "result", "tags", "industry"]
+    ordering_fields = ["published_at", "title"]
+
+    def get_queryset(self):
+        return SolvedCase.objects.all()
