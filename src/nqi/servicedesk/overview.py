@@ -42,8 +42,8 @@ def _metrics():
         "total": Count("id"),
         "delivered": Count("id", filter=DELIVERED),
         "problems_solved": Count("id", filter=DELIVERED & Q(kind=RequestKind.PROBLEM)),
-        "resolved_on_time": Count("id", filter=Q(resolved_on_time=True)),
-        "resolved_timed": Count("id", filter=Q(resolved_on_time__isnull=False)),
+        "on_time_count": Count("id", filter=Q(resolved_on_time=True)),
+        "timed_count": Count("id", filter=Q(resolved_on_time__isnull=False)),
         "avg_rating": Avg("rating"),
         "open": Count("id", filter=Q(status__in=[RequestStatus.SUBMITTED, RequestStatus.DISPATCHED,
                                                  RequestStatus.ACCEPTED, RequestStatus.IN_PROGRESS])),
@@ -51,7 +51,7 @@ def _metrics():
 
 
 def _finish(row):
-    row["on_time_rate"] = (row["resolved_on_time"] / row["resolved_timed"]) if row["resolved_timed"] else None
+    row["on_time_rate"] = (row["on_time_count"] / row["timed_count"]) if row["timed_count"] else None
     row["avg_rating"] = round(row["avg_rating"], 2) if row["avg_rating"] is not None else None
     return row
 

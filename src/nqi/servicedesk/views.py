@@ -135,6 +135,8 @@ def _labelled(entries):
 
 def _detail_context(request, req, bound=None):
     allowed = actions.allowed_actions(request.user, req)
+    if bound:
+        allowed.add(bound[0])  # keep a refused form on the page, with its error
     action_forms = {}
     for name in sorted(allowed):
         if bound and bound[0] == name:

@@ -1,0 +1,154 @@
+"""The REST API: the same workflow and permissions as the UI, and clear 4xx answers for bad input."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from nqi import testing
+from nqi.servicedesk import actions
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_full_workflow_over_the_api(desk):
+    ent, reg, prov = client_for(desk.enterprise_user), client_for(desk.regulator), client_for(desk.provider_user)
+    created = ent.post("/api/v1/requests/", {"kind": "problem", "title": "螺蛳粉胀袋",
+                                             "description": "袋装螺蛳粉胀袋", "product": "袋装螺蛳粉"}, format="json")
+    assert created.status_code == 201, created.content
+    pk = created.json()["id"]
+    r = reg.post(f"/api/v1/requests/{pk}/dispatch/", {"provider": desk.provider.pk, "line": "testing",
+                                                       "expert": desk.expert.pk}, format="json")
+    assert r.status_code == 200 and r.json()["status"] == "dispatched"
+    assert prov.post(f"/api/v1/requests/{pk}/accept/", {}, format="json").json()["status"] == "accepted"
+    r = prov.post(f"/api/v1/requests/{pk}/progress/", {"text": "已取样", "percent": 30}, format="json")
+    assert r.json()["status"] == "in_progress" and r.json()["notes"][0]["percent"] == 30
+    assert prov.post(f"/api/v1/requests/{pk}/resolve/", {"solution": "调整杀菌"}, format="json").status_code == 200
+    r = ent.post(f"/api/v1/requests/{pk}/close/", {"rating": 4, "comment": "好"}, format="json")
+    assert r.json()["status"] == "closed" and r.json()["rating"] == 4
+    steps = [e["action"] for e in ent.get(f"/api/v1/requests/{pk}/timeline/").json()]
+    assert steps == ["submit", "dispatch", "accept", "progress", "resolve", "close"]
+
+
+def test_each_tenant_sees_only_its_own_requests(desk):
+    mine = testing.submit(desk.enterprise_user)
+    theirs = testing.submit(desk.other_enterprise_user)
+    ent = client_for(desk.enterprise_user)
+    assert [r["id"] for r in ent.get("/api/v1/requests/").json()["results"]] == [mine.pk]
+    assert ent.get(f"/api/v1/requests/{theirs.pk}/").status_code == 404
+    assert ent.post(f"/api/v1/requests/{theirs.pk}/cancel/", {}, format="json").status_code == 404
+    # A city regulator sees its city; the region sees all.
+    assert client_for(desk.other_regulator).get(f"/api/v1/requests/{mine.pk}/").status_code == 404
+    assert client_for(desk.region).get("/api/v1/requests/").json()["count"] == 2
+    # A provider sees nothing until a request is dispatched to it.
+    prov = client_for(desk.provider_user)
+    assert prov.get(f"/api/v1/requests/{mine.pk}/").status_code == 404
+    actions.do_dispatch_request(desk.regulator, mine, desk.provider, line=desk.items[0].line)
+    assert prov.get(f"/api/v1/requests/{mine.pk}/").status_code == 200
+    assert client_for(desk.other_provider_user).get(f"/api/v1/requests/{mine.pk}/").status_code == 404
+    # The assigned expert only when assigned.
+    assert client_for(desk.expert.user).get(f"/api/v1/requests/{mine.pk}/").status_code == 404
+
+
+def test_bad_input_is_a_clear_4xx(desk):
+    ent = client_for(desk.enterprise_user)
+    r = ent.post("/api/v1/requests/", data='{"title": ', content_type="application/json")
+    assert r.status_code == 400
+    r = ent.post("/api/v1/requests/", {"kind": "nonsense", "title": ""}, format="json")
+    assert r.status_code == 400 and {"kind", "title", "description"} <= set(r.json())
+    req = testing.submit(desk.enterprise_user)
+    reg = client_for(desk.regulator)
+    r = reg.post(f"/api/v1/requests/{req.pk}/dispatch/", {"provider": 999999}, format="json")
+    assert r.status_code == 400 and "provider" in r.json()
+    r = reg.post(f"/api/v1/requests/{req.pk}/dispatch/", {"provider": desk.enterprise.pk}, format="json")
+    assert r.status_code == 400  # an enterprise is not a provider
+    r = reg.post(f"/api/v1/requests/{req.pk}/dispatch/", {"provider": desk.provider.pk}, format="json")
+    assert r.status_code == 400 and "line" in r.json()
+    assert reg.get("/api/v1/requests/abc/").status_code == 404
+    r = ent.post(f"/api/v1/requests/{req.pk}/close/", {"rating": 9}, format="json")
+    assert r.status_code == 400
+    r = client_for(desk.provider_user).post(f"/api/v1/requests/{req.pk}/accept/", {}, format="json")
+    assert r.status_code == 404  # not dispatched to this provider: invisible
+
+
+def test_wrong_state_is_a_conflict_and_wrong_actor_forbidden(desk):
+    req = testing.submit(desk.enterprise_user)
+    r = client_for(desk.enterprise_user).post(f"/api/v1/requests/{req.pk}/close/", {"rating": 5}, format="json")
+    assert r.status_code == 409 and "待分派" in r.json()["detail"]
+    r = client_for(desk.enterprise_user).post(f"/api/v1/requests/{req.pk}/dispatch/",
+                                              {"provider": desk.provider.pk, "line": "testing"}, format="json")
+    assert r.status_code == 403
+
+
+def test_uploads_are_checked_and_private(desk):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    req = testing.submit(desk.enterprise_user)
+    ent = client_for(desk.enterprise_user)
+    exe = SimpleUploadedFile("virus.exe", b"MZ....", content_type="application/octet-stream")
+    assert ent.post(f"/api/v1/requests/{req.pk}/attachments/", {"file": exe}, format="multipart").status_code == 400
+    fake_pdf = SimpleUploadedFile("report.pdf", b"not a pdf", content_type="application/pdf")
+    r = ent.post(f"/api/v1/requests/{req.pk}/attachments/", {"file": fake_pdf}, format="multipart")
+    assert r.status_code == 400 and "不符" in str(r.json())
+    pdf = SimpleUploadedFile("检测报告.pdf", b"%PDF-1.4 test", content_type="application/pdf")
+    r = ent.post(f"/api/v1/requests/{req.pk}/attachments/", {"file": pdf}, format="multipart")
+    assert r.status_code == 201
+    url = r.json()["download_url"]
+    from django.test import Client
+
+    owner = Client()
+    owner.force_login(desk.enterprise_user)
+    assert owner.get(url).status_code == 200
+    stranger = Client()
+    stranger.force_login(desk.other_enterprise_user)
+    assert stranger.get(url).status_code == 404
+
+
+def test_upload_size_limit(desk, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.NQI_UPLOAD_MAX_BYTES = 1024
+    req = testing.submit(desk.enterprise_user)
+    big = SimpleUploadedFile("big.txt", b"x" * 4096, content_type="text/plain")
+    r = client_for(desk.enterprise_user).post(f"/api/v1/requests/{req.pk}/attachments/", {"file": big},
+                                              format="multipart")
+    assert r.status_code == 400 and "过大" in str(r.json())
+
+
+def test_anonymous_gets_401_and_schema_is_served(desk):
+    assert APIClient().get("/api/v1/requests/").status_code in (401, 403)
+    schema = client_for(desk.regulator).get("/api/schema/")
+    assert schema.status_code == 200 and b"/api/v1/requests/{id}/dispatch/" in schema.content
+
+
+def test_token_auth(desk):
+    r = APIClient().post("/api/v1/auth/token/", {"username": desk.enterprise_user.username,
+                                                 "password": testing.PASSWORD}, format="json")
+    token = r.json()["token"]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.get("/api/v1/me/").json()["role"] == "enterprise"
+
+
+def test_catalog_and_cases_are_readable_by_all_logged_in(desk):
+    client = client_for(desk.other_enterprise_user)
+    assert client.get("/api/v1/providers/").json()["count"] == 2
+    assert client.get("/api/v1/service-items/?line=testing").json()["count"] >= 2
+    assert client.get("/api/v1/experts/").status_code == 200
+    assert client.get("/api/v1/cases/").status_code == 200
+    # Organisations: only providers and one's own.
+    names = {o["name"] for o in client.get("/api/v1/organisations/").json()["results"]}
+    assert desk.enterprise.name not in names and desk.other_enterprise.name in names
+
+
+def test_notifications_are_private(desk):
+    testing.submit(desk.enterprise_user)
+    mine = client_for(desk.regulator).get("/api/v1/notifications/").json()
+    assert mine["count"] == 1
+    nid = mine["results"][0]["id"]
+    assert client_for(desk.other_regulator).post(f"/api/v1/notifications/{nid}/read/").status_code == 404
+    assert client_for(desk.regulator).post(f"/api/v1/notifications/{nid}/read/").json()["read_at"]
