@@ -22,4 +22,9 @@ urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("me/", MeView.as_view(), name="api-me"),
     path("", include(router.urls)),
+    path("", include("nqi.inspections.api.urls")),
+    path("", include("nqi.standards.api.urls")),
+    path("", include("nqi.routing.api.urls")),
+    path("", include("nqi.analytics.api.urls")),
+    path("", include("nqi.planning.api.urls")),
 ]

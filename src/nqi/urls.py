@@ -12,5 +12,10 @@ urlpatterns = [
     path("", include("nqi.accounts.urls")),
     path("", include("nqi.servicedesk.urls")),
     path("catalog/", include("nqi.catalog.urls")),
+    path("inspections/", include("nqi.inspections.urls")),
+    path("standards/", include("nqi.standards.urls")),
+    path("routing/", include("nqi.routing.urls")),
+    path("analytics/", include("nqi.analytics.urls")),
+    path("planning/", include("nqi.planning.urls")),
 ]
 

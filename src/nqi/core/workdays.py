@@ -39,8 +39,10 @@ def _table_for_year(year: int) -> dict[dt.date, bool]:
 
 def clear_cache() -> None:
     _table_for_year.cache_clear()
+    day_status.cache_clear()
 
 
+@lru_cache(maxsize=8192)
 def day_status(day: dt.date) -> tuple[bool, bool]:
     """(is_working_day, judged_by_fallback)."""
     table = _table_for_year(day.year)

@@ -22,6 +22,7 @@ from nqi.core.choices import City
 from nqi.core.models import AuditEntry, Notification, ServiceLine
 from nqi.servicedesk.choices import Action, ParticipantRole, RequestKind, RequestStatus, Urgency
 from nqi.servicedesk.models import ProgressNote, RequestParticipant, ServiceRequest, SolvedCase
+from nqi.standards.loader import load_standards
 
 from . import content
 
@@ -69,11 +70,18 @@ def _weighted(rng, pairs):
     return rng.choices(values, weights=weights, k=1)[0]
 
 
+_hash_cache = {}
+
+
 def _user(username, role, full_name, org=None, email=True):
     user = User(username=username, role=role, full_name=full_name, organisation=org,
                 email=f"{username}@demo.nqi.local" if email else "", is_staff=role == Role.ADMIN,
                 is_superuser=role == Role.ADMIN)
-    user.set_password(DEMO_PASSWORD)
+    # Hashing is deliberately slow; every demo account shares the one demo password, so hash it once.
+    if "hash" not in _hash_cache:
+        user.set_password(DEMO_PASSWORD)
+        _hash_cache["hash"] = user.password
+    user.password = _hash_cache["hash"]
     return user
 
 
@@ -331,7 +339,7 @@ def plan_request(rng, world, n, submitted_at, now, lines, templates, industry_co
     work_days = turnaround + rng.randint(1, 6) if late else max(1, int(turnaround * rng.uniform(0.3, 0.95)))
     resolved_at = _after_working_days(rng, accepted_at, work_days, tz)
     progress_pool = content.ratings_comments()["progress_notes"].get(line.code) or ["已开始办理"]
-    steps = rng.randint(1, 3)
+    steps = rng.choice([0, 1, 2, 2, 3])
     span = (min(resolved_at, now) - accepted_at)
     for k in range(steps):
         at = accepted_at + span * (k + 1) / (steps + 1)
@@ -372,14 +380,13 @@ def build_history(world, rng, scale: Scale, now=None, progress=None):
     ct_id = ContentType.objects.get_for_model(ServiceRequest).pk
     start_id = (ServiceRequest.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
     start = now - dt.timedelta(days=scale.days)
-    # Demand grows over the two years, as the platforms became known.
-    total_weight = sum(1 + d / scale.days for d in range(scale.days))
+    # Demand grows over the two years as the platforms became known; weekends see a quarter of a weekday.
+    days = [(start + dt.timedelta(days=d)).date() for d in range(scale.days + 1)]
+    weights = [(1 + d / scale.days) * (1 if workdays.is_working_day(day) else 0.25) for d, day in enumerate(days)]
+    total_weight = sum(weights)
     batch, made = RequestBatch(), 0
-    for d in range(scale.days + 1):
-        day = (start + dt.timedelta(days=d)).date()
-        expected = scale.requests * (1 + d / scale.days) / total_weight
-        if not workdays.is_working_day(day):
-            expected *= 0.25
+    for day, weight in zip(days, weights, strict=True):
+        expected = scale.requests * weight / total_weight
         count = int(expected) + (rng.random() < expected - int(expected))
         for _ in range(count):
             if made >= scale.requests:
@@ -427,8 +434,8 @@ def build_cases(world, rng, now):
     industries = {i["code"]: i for i in content.industries()}
     ct_id = ContentType.objects.get_for_model(ServiceRequest).pk
     for n, c in enumerate(content.cases()):
-        industry = industries.get(c.get("industry"), {})
-        industry_name = industry.get("name", c.get("industry", ""))
+        industry = industries.get(c.get("industry") or "", {})
+        industry_name = industry.get("name") or ""
         candidates = [e for e in world.enterprises if e.industry == industry_name] or world.enterprises
         enterprise = world.enterprises[0] if n == 0 else rng.choice(candidates)
         line = lines.get(c.get("line"), lines["testing"])
@@ -495,6 +502,7 @@ def build_world(seed=2026, scale: Scale | None = None, progress=None, now=None) 
     rng = random.Random(seed)
     now = now or timezone.now()
     world = World()
+    load_standards()
     with transaction.atomic():
         build_regulators(world)
         build_providers(world, rng)

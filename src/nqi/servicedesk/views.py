@@ -79,7 +79,10 @@ def request_list(request):
 def request_new(request):
     if request.user.role != Role.ENTERPRISE:
         raise PermissionDenied(_("只有企业用户可以提交服务需求"))
-    form = forms.SubmitRequestForm(request.POST or None, request.FILES or None)
+    # Other pages prefill the form through GET parameters (e.g. a failed spot check asking for assistance).
+    prefill = {k: request.GET[k][:5000] for k in ("kind", "title", "description", "product", "line")
+               if request.GET.get(k)}
+    form = forms.SubmitRequestForm(request.POST or None, request.FILES or None, initial=prefill)
     if request.method == "POST":
         created = {}
 
