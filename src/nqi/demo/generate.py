@@ -487,6 +487,33 @@ def build_cases(world, rng, now):
             published_by=regulator, published_at=closed + dt.timedelta(days=2))
 
 
+def build_today(world, rng, now):
+    """This morning's work, through the real actions: new requests waiting for dispatch, a few already
+    dispatched to the demo provider and accepted, so every demo account has something to do."""
+    from nqi.servicedesk import actions
+
+    templates = content.request_templates()
+    lines = {line.code: line for line in ServiceLine.objects.all()}
+    demo_provider = world.demo_users["jigou"].organisation
+    provider_lines = [code for (pid, code) in world.items_by_provider_line if pid == demo_provider.pk]
+    liuzhou = [e for e in world.enterprises if e.city == City.LIUZHOU]
+    picks = [world.enterprises[0]] + rng.sample(liuzhou, k=min(5, len(liuzhou))) + rng.sample(world.enterprises, 8)
+    regulator = world.demo_users["liuzhou"]
+    for n, enterprise in enumerate(dict.fromkeys(picks)):
+        at = now - dt.timedelta(minutes=rng.randint(10, 360))
+        template = rng.choice([t for t in templates if t["line"] in provider_lines] if n < 6 else templates)
+        req = actions.do_submit_request(world.enterprise_users[enterprise.pk], actions.NewRequest(
+            kind=template["kind"], title=template["title"], description=template["description"],
+            product=template.get("product", ""), urgency=template.get("urgency") or Urgency.NORMAL), at=at)
+        if 1 <= n <= 4 and enterprise.city == City.LIUZHOU:
+            items = world.items_by_provider_line.get((demo_provider.pk, template["line"]), [])
+            actions.do_dispatch_request(regulator, req, demo_provider, line=lines[template["line"]],
+                                        service_item=items[0] if items else None,
+                                        at=at + dt.timedelta(minutes=5))
+            if n <= 2:
+                actions.do_accept_request(world.demo_users["jigou"], req, at=at + dt.timedelta(minutes=30))
+
+
 def build_welcome_notifications(world):
     notes = []
     for username, user in world.demo_users.items():
@@ -514,5 +541,6 @@ def build_world(seed=2026, scale: Scale | None = None, progress=None, now=None) 
     build_history(world, rng, scale, now=now, progress=progress)
     with transaction.atomic():
         build_cases(world, rng, now)
+        build_today(world, rng, now)
         build_welcome_notifications(world)
     return world
