@@ -499,17 +499,22 @@ def build_today(world, rng, now):
     liuzhou = [e for e in world.enterprises if e.city == City.LIUZHOU]
     picks = [world.enterprises[0]] + rng.sample(liuzhou, k=min(5, len(liuzhou))) + rng.sample(world.enterprises, 8)
     regulator = world.demo_users["liuzhou"]
+    industry_codes = {i["name"]: i["code"] for i in content.industries()}
     for n, enterprise in enumerate(dict.fromkeys(picks)):
         at = now - dt.timedelta(minutes=rng.randint(10, 360))
-        template = rng.choice([t for t in templates if t["line"] in provider_lines] if n < 6 else templates)
+        own = [t for t in templates if t.get("industry") == industry_codes.get(enterprise.industry)]
+        pool = [t for t in own if t["line"] in provider_lines] if n < 6 else own
+        template = rng.choice(pool or [t for t in templates if not t.get("industry")
+                                       and (n >= 6 or t["line"] in provider_lines)])
         req = actions.do_submit_request(world.enterprise_users[enterprise.pk], actions.NewRequest(
             kind=template["kind"], title=template["title"], description=template["description"],
             product=template.get("product", ""), urgency=template.get("urgency") or Urgency.NORMAL), at=at)
-        if 1 <= n <= 4 and enterprise.city == City.LIUZHOU:
+        if 1 <= n <= 4 and enterprise.city == City.LIUZHOU and template["line"] in provider_lines:
             items = world.items_by_provider_line.get((demo_provider.pk, template["line"]), [])
+            # The item whose name shares most characters with the product asked about.
+            item = max(items, key=lambda i: len(set(i.name) & set(req.product + req.title)), default=None)
             actions.do_dispatch_request(regulator, req, demo_provider, line=lines[template["line"]],
-                                        service_item=items[0] if items else None,
-                                        at=at + dt.timedelta(minutes=5))
+                                        service_item=item, at=at + dt.timedelta(minutes=5))
             if n <= 2:
                 actions.do_accept_request(world.demo_users["jigou"], req, at=at + dt.timedelta(minutes=30))
 

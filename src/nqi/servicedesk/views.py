@@ -16,6 +16,7 @@ from nqi.core.audit import timeline
 from nqi.core.choices import ServiceLine as ServiceLineCode
 from nqi.core.exceptions import InvalidTransition
 from nqi.core.exports import xlsx_response
+from nqi.routing.service import dispatch_suggestion
 
 from . import actions, forms, overview
 from .choices import Action, RequestStatus
@@ -101,6 +102,8 @@ def request_new(request):
     return render(request, "servicedesk/request_form.html", {"form": form})
 
 
+ACTION_ORDER = ["dispatch", "accept", "decline", "progress", "resolve", "close", "reopen", "joint", "publish_case",
+                "cancel", "attach"]
 ACTION_FORMS = {
     "dispatch": forms.DispatchForm, "accept": forms.NoteForm, "decline": forms.ReasonForm,
     "progress": forms.ProgressForm, "resolve": forms.ResolveForm, "close": forms.CloseForm,
@@ -140,13 +143,20 @@ def _detail_context(request, req, bound=None):
     allowed = actions.allowed_actions(request.user, req)
     if bound:
         allowed.add(bound[0])  # keep a refused form on the page, with its error
+    # Routing suggestion for whoever may dispatch; the dispatch form is prefilled with it where still empty.
+    routing = dispatch_suggestion(req) if "dispatch" in allowed else None
+    proposed = routing["proposal"]["objects"] if routing else {}
     action_forms = {}
-    for name in sorted(allowed):
+    for name in sorted(allowed, key=ACTION_ORDER.index):
         if bound and bound[0] == name:
             action_forms[name] = bound[1]
         elif name == "dispatch":
-            action_forms[name] = forms.DispatchForm(initial={"line": req.line_id, "provider": req.provider_id,
-                                                             "service_item": req.service_item_id})
+            action_forms[name] = forms.DispatchForm(initial={
+                "line": req.line_id or getattr(proposed.get("line"), "pk", None),
+                "provider": req.provider_id or getattr(proposed.get("provider"), "pk", None),
+                "service_item": req.service_item_id or (
+                    None if req.provider_id else getattr(proposed.get("service_item"), "pk", None)),
+                "expert": req.expert_id or (None if req.provider_id else getattr(proposed.get("expert"), "pk", None))})
         elif name == "publish_case":
             action_forms[name] = forms.PublishCaseForm(initial={
                 "title": req.title, "industry": req.enterprise.industry, "problem": req.description,
@@ -156,7 +166,7 @@ def _detail_context(request, req, bound=None):
     return {
         "req": req, "timeline": _labelled(timeline(req)), "notes": req.notes.select_related("author"),
         "attachments": req.attachments.all(), "participants": req.participants.select_related("provider", "expert"),
-        "action_forms": action_forms, "open_action": bound[0] if bound else "",
+        "action_forms": action_forms, "open_action": bound[0] if bound else "", "routing": routing,
     }
 
 
