@@ -16,12 +16,6 @@ class StandardPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
-    def paginate_queryset(self, queryset, request, view=None):
-        try:
-            return super().paginate_queryset(queryset, request, view)
-        except exceptions.NotFound:
-            raise
-
 
 def exception_handler(exc, context):
     if isinstance(exc, InvalidTransition):
@@ -29,8 +23,6 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, (ValueError, TypeError)) and not isinstance(exc, exceptions.APIException):
-        return Response({"detail": str(exc) or "请求参数无效"}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     if isinstance(exc, Http404):

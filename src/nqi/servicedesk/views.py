@@ -232,8 +232,8 @@ def overview_page(request):
     if not (request.user.is_regulator or request.user.is_platform_admin):
         raise PermissionDenied(_("统计总览仅对监管人员开放"))
     scope = visible_requests(request.user)
-    data = overview.build(scope, months=int(request.GET.get("months", "24") or 24)
-                          if request.GET.get("months", "24").isdigit() else 24)
+    months = request.GET.get("months", "")
+    data = overview.build(scope, months=min(int(months), 120) if months.isdigit() and int(months) > 0 else 24)
     if request.GET.get("format") == "xlsx":
         return overview.xlsx(data)
     return render(request, "servicedesk/overview.html", {"data": data, "statuses": RequestStatus})
