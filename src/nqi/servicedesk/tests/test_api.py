@@ -152,3 +152,12 @@ def test_notifications_are_private(desk):
     nid = mine["results"][0]["id"]
     assert client_for(desk.other_regulator).post(f"/api/v1/notifications/{nid}/read/").status_code == 404
     assert client_for(desk.regulator).post(f"/api/v1/notifications/{nid}/read/").json()["read_at"]
+
+
+def test_interactive_api_docs_are_served_locally(desk):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(desk.regulator)
+    html = client.get("/api/docs/").content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html and "cdn" not in html.lower()
