@@ -1,14 +1,16 @@
-// Charts of the regulator's overview; data comes from json_script blocks rendered by the server.
+// Charts of the regulator's overview; data and (translated) labels come from json_script blocks.
 (function () {
   function data(id) { return JSON.parse(document.getElementById(id).textContent); }
+  var labels = data("chart-labels");
   var blue = "#0b4f8a", green = "#198754";
+  var counts = { y: { beginAtZero: true, ticks: { precision: 0 } } };
   var month = data("data-month");
   new Chart(document.getElementById("chart-month"), {
     type: "line",
     data: { labels: month.map(function (m) { return m.month; }),
-      datasets: [{ label: "提交", data: month.map(function (m) { return m.submitted; }), borderColor: blue },
-                 { label: "办结", data: month.map(function (m) { return m.delivered; }), borderColor: green }] },
-    options: { animation: false }
+      datasets: [{ label: labels.submitted, data: month.map(function (m) { return m.submitted; }), borderColor: blue },
+                 { label: labels.delivered, data: month.map(function (m) { return m.delivered; }), borderColor: green }] },
+    options: { animation: false, scales: counts }
   });
   var lines = data("data-line");
   new Chart(document.getElementById("chart-line"), {
@@ -20,7 +22,7 @@
   new Chart(document.getElementById("chart-city"), {
     type: "bar",
     data: { labels: cities.map(function (c) { return c.name; }),
-      datasets: [{ label: "已办结", data: cities.map(function (c) { return c.delivered; }), backgroundColor: blue }] },
-    options: { animation: false }
+      datasets: [{ label: labels.delivered, data: cities.map(function (c) { return c.delivered; }), backgroundColor: blue }] },
+    options: { animation: false, scales: counts }
   });
 })();
