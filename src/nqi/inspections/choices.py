@@ -1,0 +1,111 @@
+"""Named choice sets of the spot-check (监督抽查) workflow."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PlanKind(models.TextChoices):
+    NATIONAL = "national", _("国家监督抽查")
+    PROVINCIAL = "provincial", _("自治区监督抽查")
+    CITY = "city", _("市级监督抽查")
+    SPECIAL = "special", _("专项抽查")
+    RISK_MONITORING = "risk_monitoring", _("风险监测")
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", _("草拟")
+    ACTIVE = "active", _("实施中")
+    CLOSED = "closed", _("已完成")
+
+
+class Stage(models.TextChoices):
+    PRODUCTION = "production", _("生产")
+    CIRCULATION = "circulation", _("流通")
+    ECOMMERCE = "ecommerce", _("电商")
+
+
+class Conclusion(models.TextChoices):
+    PENDING = "", _("待检验")
+    PASS = "pass", _("合格")
+    FAIL = "fail", _("不合格")
+
+
+class Judgement(models.TextChoices):
+    PASS = "pass", _("合格")
+    FAIL = "fail", _("不合格")
+    NOT_JUDGED = "na", _("不判定")
+
+
+class RecordStatus(models.TextChoices):
+    TESTING = "testing", _("检验中")
+    TESTED = "tested", _("待通知")
+    NOTIFIED = "notified", _("异议期内")
+    RETEST = "retest", _("复检中")
+    FINAL = "final", _("结论已确定")
+
+
+class TaskStatus(models.TextChoices):
+    ASSIGNED = "assigned", _("已下达")
+    DONE = "done", _("已完成")
+
+
+class ObjectionStatus(models.TextChoices):
+    REQUESTED = "requested", _("已申请")
+    RETESTING = "retesting", _("复检中")
+    DECIDED = "decided", _("已出复检结论")
+
+
+class RetestPayer(models.TextChoices):
+    APPLICANT = "applicant", _("申请人承担")
+    DEPARTMENT = "department", _("监管部门承担")
+
+
+class FollowUpStatus(models.TextChoices):
+    ORDERED = "ordered", _("责令限期改正")
+    REPORTED = "reported", _("整改报告已提交")
+    CLOSED = "closed", _("复查合格，已结案")
+
+
+class Escalation(models.IntegerChoices):
+    """The ladder the Product Quality Law sets for an enterprise that keeps failing (art. 17)."""
+
+    NONE = 0, _("无")
+    PUBLIC_NOTICE = 1, _("予以公告")
+    SUSPENSION = 2, _("责令停业整顿")
+    LICENCE_REVOKED = 3, _("吊销营业执照")
+
+
+class RecordSource(models.TextChoices):
+    MANUAL = "manual", _("平台录入")
+    IMPORT = "import", _("文件导入")
+    DEMO = "demo", _("演示数据")
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("待确认列")
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("导入中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class Action(models.TextChoices):
+    """Audit actions of the inspections workflow."""
+
+    CREATE_PLAN = "create_plan", _("制定计划")
+    ASSIGN_TASK = "assign_task", _("下达任务")
+    SAMPLE = "sample", _("抽样")
+    ENTER_RESULTS = "enter_results", _("录入检验结果")
+    OVERRIDE = "override", _("人工修改结论")
+    NOTIFY = "notify", _("告知企业")
+    RECEIPT = "receipt", _("企业签收")
+    OBJECT = "object", _("申请复检")
+    ASSIGN_RETEST = "assign_retest", _("指定复检机构")
+    RETEST_RESULT = "retest_result", _("复检结论")
+    ACCEPT = "accept", _("逾期未提异议，结论确认")
+    ORDER_CORRECTION = "order_correction", _("责令限期改正")
+    RECTIFY = "rectify", _("提交整改报告")
+    RECHECK = "recheck", _("复查")
+    ESCALATE = "escalate", _("逾期未整改，升级处置")
+    PUBLISH = "publish", _("公布结果")
+    IMPORT = "import", _("导入结果")

@@ -1,0 +1,41 @@
+"""List filters for sampling records (the pages and the API share them)."""
+
+import django_filters
+from django.db.models import Q
+
+from nqi.core.choices import City
+
+from .choices import Conclusion, PlanKind, RecordStatus, Stage
+from .models import SamplingRecord
+
+CONCLUSION_FILTER = [(Conclusion.PASS, Conclusion.PASS.label), (Conclusion.FAIL, Conclusion.FAIL.label),
+                     ("pending", Conclusion.PENDING.label)]
+
+
+class SamplingRecordFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="关键词")
+    plan = django_filters.NumberFilter(field_name="plan_id", label="计划")
+    plan_kind = django_filters.ChoiceFilter(choices=PlanKind.choices, label="抽查类型")
+    city = django_filters.ChoiceFilter(choices=City.choices, label="地市")
+    stage = django_filters.ChoiceFilter(choices=Stage.choices, label="环节")
+    status = django_filters.ChoiceFilter(choices=RecordStatus.choices, label="状态")
+    conclusion = django_filters.ChoiceFilter(choices=CONCLUSION_FILTER, method="by_conclusion", label="结论")
+    product_category = django_filters.CharFilter(field_name="product_category", label="产品类别")
+    sampled_after = django_filters.DateFilter(field_name="sampling_date", lookup_expr="gte", label="抽样起")
+    sampled_before = django_filters.DateFilter(field_name="sampling_date", lookup_expr="lte", label="抽样止")
+    published = django_filters.BooleanFilter(field_name="published", label="已公布")
+
+    class Meta:
+        model = SamplingRecord
+        fields = ["plan", "plan_kind", "city", "stage", "status", "product_category", "published"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(number__icontains=value) | Q(product_name__icontains=value) |
+                               Q(manufacturer_name__icontains=value) | Q(sampled_unit_name__icontains=value) |
+                               Q(manufacturer_uscc=value.upper()) | Q(batch_no__icontains=value))
+
+    def by_conclusion(self, queryset, name, value):
+        return queryset.filter(conclusion="" if value == "pending" else value)

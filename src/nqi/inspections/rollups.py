@@ -1,0 +1,101 @@
+"""The pass-rate rollup (InspectionRollup): incremental upkeep on every write, and a full rebuild.
+
+Writers collect deltas with `RollupDelta` and call `apply()` inside their own transaction, so the rollup never
+disagrees with the records. The upsert is one `INSERT ... ON CONFLICT DO UPDATE` statement, whose syntax
+SQLite and PostgreSQL share, and adds to the counts instead of reading them first (no lost updates).
+"""
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
+
+from .choices import Conclusion
+from .models import InspectionRollup, SamplingRecord
+
+KEY_FIELDS = ("period", "product_category", "city", "stage", "enterprise_size", "plan_kind")
+
+
+def month_of(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def key_for(sampling_date, product_category, city, stage, enterprise_size, plan_kind) -> tuple:
+    return (month_of(sampling_date), product_category or "", city, stage or "", enterprise_size or "", plan_kind)
+
+
+def record_key(record: SamplingRecord) -> tuple:
+    return key_for(record.sampling_date, record.product_category, record.city, record.stage,
+                   record.enterprise_size, record.plan_kind)
+
+
+class RollupDelta:
+    """Accumulates +/- counts per rollup key; `add(record)` / `remove(record)` follow its conclusion."""
+
+    def __init__(self):
+        self.counts: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+
+    def count(self, key: tuple, conclusion: str, sign: int = 1) -> None:
+        if conclusion not in (Conclusion.PASS, Conclusion.FAIL):
+            return  # pending samples are not batches of the statistics yet
+        row = self.counts[key]
+        row[0] += sign
+        row[1 if conclusion == Conclusion.PASS else 2] += sign
+
+    def add(self, record: SamplingRecord) -> None:
+        self.count(record_key(record), record.conclusion, 1)
+
+    def remove(self, record: SamplingRecord) -> None:
+        self.count(record_key(record), record.conclusion, -1)
+
+    def __bool__(self):
+        return any(any(v) for v in self.counts.values())
+
+
+def apply(delta: RollupDelta) -> int:
+    """Add the deltas to the rollup rows (creating them as needed); returns the number of keys touched."""
+    rows = [(*key, *values) for key, values in delta.counts.items() if any(values)]
+    if not rows:
+        return 0
+    table = connection.ops.quote_name(InspectionRollup._meta.db_table)
+    columns = ", ".join(KEY_FIELDS + ("batches", "passed", "failed"))
+    placeholders = ", ".join(["%s"] * (len(KEY_FIELDS) + 3))
+    sql = (f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "
+           f"ON CONFLICT ({', '.join(KEY_FIELDS)}) DO UPDATE SET "
+           f"batches = {table}.batches + excluded.batches, passed = {table}.passed + excluded.passed, "
+           f"failed = {table}.failed + excluded.failed")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+    return len(rows)
+
+
+def add_records(records) -> int:
+    delta = RollupDelta()
+    for record in records:
+        delta.add(record)
+    return apply(delta)
+
+
+@transaction.atomic
+def rebuild() -> int:
+    """Recompute the whole rollup from the records (after a bulk repair or a schema change)."""
+    InspectionRollup.objects.all().delete()
+    grouped = (SamplingRecord.objects.filter(conclusion__in=[Conclusion.PASS, Conclusion.FAIL])
+               .annotate(period=TruncMonth("sampling_date"))
+               .values("period", "product_category", "city", "stage", "enterprise_size", "plan_kind")
+               .annotate(batches=Count("id"), passed=Count("id", filter=Q(conclusion=Conclusion.PASS)),
+                         failed=Count("id", filter=Q(conclusion=Conclusion.FAIL)))
+               .order_by())
+    rows = []
+    for g in grouped.iterator(chunk_size=5000):
+        period = g["period"]
+        if isinstance(period, dt.datetime):
+            period = period.date()
+        rows.append(InspectionRollup(period=period, product_category=g["product_category"], city=g["city"],
+                                     stage=g["stage"], enterprise_size=g["enterprise_size"],
+                                     plan_kind=g["plan_kind"], batches=g["batches"], passed=g["passed"],
+                                     failed=g["failed"]))
+    InspectionRollup.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)

@@ -1,0 +1,47 @@
+"""The demo spot checks: plans over 2025–2026, realistic pass rates, luosifen improving, workflow states."""
+
+import datetime as dt
+import random
+
+import pytest
+from django.db.models import Count, Q, Sum
+
+from nqi import testing
+from nqi.core.choices import City
+from nqi.core.models import AuditEntry
+from nqi.inspections import demo
+from nqi.inspections.choices import Conclusion, FollowUpStatus, PlanKind
+from nqi.inspections.models import FollowUp, InspectionPlan, InspectionRollup, Objection, SamplingRecord
+
+from .conftest import moment
+
+pytestmark = pytest.mark.django_db
+
+
+def rate(qs):
+    counts = qs.aggregate(n=Count("id"), ok=Count("id", filter=Q(conclusion=Conclusion.PASS)))
+    return counts["ok"] / counts["n"]
+
+
+def test_demo_build(desk):
+    for industry, city in (("螺蛳粉", City.LIUZHOU), ("螺蛳粉", City.LIUZHOU), ("胶合板", City.GUIGANG),
+                           ("六堡茶", City.WUZHOU), ("铝加工", City.BAISE), ("制糖", City.CHONGZUO)):
+        testing.make_enterprise(city, industry=industry)
+    counts = demo.build(random.Random(7), moment(2026, 11, 27))
+    assert counts["records"] > 1500 and InspectionPlan.objects.filter(kind=PlanKind.RISK_MONITORING).exists()
+    judged = SamplingRecord.objects.exclude(conclusion=Conclusion.PENDING)
+    luosifen = judged.filter(product_category="方便食品")
+    early = rate(luosifen.filter(sampling_date__lt=dt.date(2025, 7, 1)))
+    late = rate(luosifen.filter(sampling_date__gte=dt.date(2026, 6, 1)))
+    assert 0.6 < early < 0.85 and late > 0.9
+    assert rate(judged.filter(product_category="人造板")) > 0.9
+    assert rate(judged.filter(product_category="茶叶及相关制品")) > 0.95
+    # Every state of the workflow is there to click through.
+    assert set(FollowUp.objects.values_list("status", flat=True)) >= {FollowUpStatus.CLOSED, FollowUpStatus.ORDERED}
+    assert Objection.objects.filter(payer="department").exists() and Objection.objects.filter(payer="applicant").exists()
+    assert not FollowUp.objects.filter(record__plan_kind=PlanKind.RISK_MONITORING).exists()
+    assert not SamplingRecord.objects.filter(published=True, plan_kind=PlanKind.RISK_MONITORING).exists()
+    assert SamplingRecord.objects.filter(published=True).exists()
+    assert AuditEntry.objects.filter(action="notify").count() == SamplingRecord.objects.exclude(notified_at=None).count()
+    assert InspectionRollup.objects.aggregate(n=Sum("batches"))["n"] == judged.count()
+    assert demo.build(random.Random(7), moment(2026, 11, 27)) == {"plans": 0, "records": 0}

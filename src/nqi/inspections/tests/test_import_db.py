@@ -1,0 +1,236 @@
+"""Importing results tables end to end: messy xlsx and GBK csv through `nqi inspections import` and through the
+upload page (preview, mapping, progress, error report), duplicates in the file and in the database, idempotent
+re-import, and a failure midway leaving the database as it was."""
+
+import datetime as dt
+import io
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from openpyxl import load_workbook
+
+from nqi.accounts.choices import OrgKind
+from nqi.accounts.models import Organisation
+from nqi.inspections import importer, rollups, views
+from nqi.inspections.choices import Conclusion, ImportStatus, PlanKind
+from nqi.inspections.importing import samples
+from nqi.inspections.models import ImportJob, InspectionPlan, InspectionRollup, SamplingRecord, TestItemResult
+
+pytestmark = pytest.mark.django_db
+
+
+def run_import(*args):
+    out = io.StringIO()
+    call_command("inspections", "import", *map(str, args), "--json", stdout=out)
+    return json.loads(out.getvalue())
+
+
+def rollup_totals():
+    rows = InspectionRollup.objects.all()
+    return sum(r.batches for r in rows), sum(r.passed for r in rows), sum(r.failed for r in rows)
+
+
+def test_messy_xlsx_through_the_command(tmp_path):
+    sheet = samples.write_xlsx(tmp_path / "2026年第3批抽查结果.xlsx", 400, seed=5, bad_share=0.1, duplicate_share=0.05)
+    summary = run_import(sheet.path)
+    assert summary["data_rows"] == sheet.data_rows == 400
+    assert summary["rejected"] == len(sheet.bad_rows)
+    assert summary["duplicates"] == summary["in_file_duplicates"] == len(sheet.duplicate_rows)
+    assert summary["valid"] == summary["inserted"] == sheet.expected_valid
+    assert {e["row"] for e in summary["errors"]} == set(sheet.bad_rows)
+    assert all(set(e) >= {"row", "column", "message"} and e["message"] for e in summary["errors"])
+    assert SamplingRecord.objects.count() == sheet.expected_valid
+    failed = SamplingRecord.objects.filter(conclusion=Conclusion.FAIL)
+    assert TestItemResult.objects.filter(record__in=failed).count() >= failed.count() > 0
+    (plan,) = InspectionPlan.objects.all()
+    assert plan.is_imported and plan.kind == PlanKind.PROVINCIAL and plan.year == 2026
+    assert summary["plans"] == [{"id": plan.pk, "name": plan.name}]
+    assert rollup_totals() == (sheet.expected_valid, SamplingRecord.objects.filter(conclusion="pass").count(),
+                               failed.count())
+
+
+def test_gbk_csv_through_the_command_and_reimport_adds_nothing(tmp_path):
+    sheet = samples.write_csv(tmp_path / "results.csv", 300, encoding="gbk", seed=11, bad_share=0.08,
+                              duplicate_share=0.04)
+    first = run_import(sheet.path)
+    assert first["encoding"] == "gb18030" and first["inserted"] == sheet.expected_valid
+    before = (SamplingRecord.objects.count(), TestItemResult.objects.count(), rollup_totals())
+    again = run_import(sheet.path)
+    assert again["inserted"] == 0 and again["db_duplicates"] == sheet.expected_valid
+    assert again["duplicates"] == sheet.expected_valid + len(sheet.duplicate_rows)
+    assert (SamplingRecord.objects.count(), TestItemResult.objects.count(), rollup_totals()) == before
+
+
+def test_duplicates_of_rows_already_in_the_database_from_another_file(tmp_path):
+    header = ["产品名称", "标称生产企业名称", "所在地市", "抽样日期", "生产日期/批号", "检验结论", "主要不合格项目"]
+    old = [header, ["白砂糖", "崇左市南国糖业有限公司", "崇左", "2026-03-05", "20260201", "合格", "/"]]
+    new = [header, ["白砂糖", "崇左市 南国糖业有限公司", "崇左市", "2026年3月5日", "20260201", "合格", ""],
+           ["白砂糖", "崇左市南国糖业有限公司", "崇左", "2026-03-06", "20260201", "不合格", "二氧化硫残留量"]]
+    for name, rows in (("old.csv", old), ("new.csv", new)):
+        (tmp_path / name).write_text("\n".join(",".join(r) for r in rows), encoding="utf-8")
+    run_import(tmp_path / "old.csv")
+    summary = run_import(tmp_path / "new.csv")
+    assert (summary["inserted"], summary["db_duplicates"], summary["duplicates"]) == (1, 1, 1)
+    assert summary["db_duplicate_rows"][0]["row"] == 2
+    assert SamplingRecord.objects.count() == 2
+
+
+def test_dry_run_writes_nothing(tmp_path):
+    sheet = samples.write_csv(tmp_path / "r.csv", 120, seed=4)
+    summary = run_import(sheet.path, "--dry-run")
+    assert summary["dry_run"] and summary["would_insert"] == sheet.expected_valid and summary["inserted"] == 0
+    assert not SamplingRecord.objects.exists() and not InspectionPlan.objects.exists()
+    assert not InspectionRollup.objects.exists()
+
+
+def test_failure_midway_leaves_the_database_as_it_was(tmp_path, monkeypatch):
+    sheet = samples.write_csv(tmp_path / "r.csv", 500, seed=8)
+    flushed = []
+    real_flush = importer.BatchWriter.flush
+
+    def failing_flush(self, batch):
+        if flushed:  # the first batch is written, the second one breaks
+            raise RuntimeError("数据库连接中断")
+        flushed.append(len(batch))
+        real_flush(self, batch)
+
+    monkeypatch.setattr(importer.BatchWriter, "flush", failing_flush)
+    with pytest.raises(RuntimeError):
+        importer.import_results(sheet.path, batch_size=100)
+    assert flushed == [100]
+    assert SamplingRecord.objects.count() == 0 and TestItemResult.objects.count() == 0
+    assert InspectionPlan.objects.count() == 0 and InspectionRollup.objects.count() == 0
+
+
+def test_import_into_a_given_plan_links_enterprises_by_credit_code(tmp_path, spot, desk):
+    code = desk.enterprise.credit_code
+    rows = [["产品名称", "标称生产企业名称", "统一社会信用代码", "所在地市", "抽样日期", "抽样环节", "检验结论"],
+            ["袋装螺蛳粉", desk.enterprise.name, code.lower(), "柳州", "2026/8/3", "生产", "合格"],
+            ["袋装螺蛳粉", "柳州市另一家食品厂", "", "柳州", "2026/8/3", "流通", "合格"]]
+    path = tmp_path / "given.csv"
+    path.write_text("\n".join(",".join(r) for r in rows), encoding="utf-8")
+    summary = run_import(path, "--plan", spot.plan.pk)
+    assert summary["inserted"] == 2 and summary["linked_manufacturers"] == 1
+    linked = SamplingRecord.objects.get(manufacturer_uscc=code)
+    assert linked.plan == spot.plan and linked.manufacturer == desk.enterprise == linked.sampled_unit
+    assert linked.enterprise_size == desk.enterprise.size
+    with pytest.raises(CommandError, match="抽查计划不存在"):
+        run_import(path, "--plan", 99999)
+
+
+def test_unreadable_header_is_a_clear_error(tmp_path):
+    path = tmp_path / "odd.csv"
+    path.write_text("品名,厂家,市县\n六堡茶,梧州茶厂,梧州\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="表头"):
+        run_import(path)
+
+
+# ---------------------------------------------------------------- the upload page
+
+def upload(client, path, **extra):
+    with open(path, "rb") as handle:
+        content = handle.read()
+    data = {"file": SimpleUploadedFile(path.name, content), "plan_kind": "provincial", **extra}
+    response = client.post("/inspections/imports/new/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return ImportJob.objects.latest("id"), response["Location"]
+
+
+def confirm(client, job, **fields):
+    page = client.get(f"/inspections/imports/{job.pk}/preview/")
+    assert page.status_code == 200
+    form = page.context["form"]
+    data = {name: (form[name].value() or "") for name in form.fields}
+    data.update(fields)
+    data["do"] = "import"
+    return client.post(f"/inspections/imports/{job.pk}/preview/", data)
+
+
+def test_upload_preview_confirm_import_and_error_report(client, desk, tmp_path):
+    sheet = samples.write_csv(tmp_path / "柳州抽查.csv", 200, encoding="gbk", seed=3, bad_share=0.1)
+    client.force_login(desk.region)
+    job, location = upload(client, sheet.path)
+    assert location == f"/inspections/imports/{job.pk}/preview/"
+    page = client.get(location).content.decode()
+    assert "表头在第" in page and "任务来源" in page and "拒绝" in page
+    response = confirm(client, job)
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE and job.inserted == sheet.expected_valid
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert f'<dd class="col-sm-2" id="inserted">{sheet.expected_valid}</dd>' in page
+    report = client.get(f"/inspections/imports/{job.pk}/errors.xlsx")
+    workbook = load_workbook(io.BytesIO(report.content))
+    rejected = list(workbook.worksheets[0].iter_rows(min_row=2, values_only=True))
+    assert {row[0] for row in rejected} == set(sheet.bad_rows)
+
+
+def test_upload_with_mapping_fixed_on_the_preview(client, desk, tmp_path):
+    path = tmp_path / "odd.xlsx"
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["品名", "厂家", "市县", "日子", "判定"])
+    sheet.append(["六堡茶", "梧州市茶源茶业有限公司", "梧州", dt.date(2026, 3, 5), "合格"])
+    sheet.append(["六堡茶", "梧州市茶源茶业有限公司", "梧州", dt.date(2026, 3, 5), "合格"])
+    workbook.save(path)
+    client.force_login(desk.region)
+    job, location = upload(client, path)
+    page = client.get(location)
+    assert "未找到表头" in page.content.decode()
+    response = confirm(client, job, header_row="1", col_0="product_name", col_1="manufacturer_name", col_2="city",
+                       col_3="sampling_date", col_4="conclusion")
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert (job.status, job.summary["inserted"], job.summary["duplicates"]) == (ImportStatus.DONE, 1, 1)
+    assert SamplingRecord.objects.get().city == "450400"
+
+
+def test_large_file_runs_as_a_background_job_with_progress(client, desk, tmp_path, monkeypatch):
+    monkeypatch.setattr(views, "INLINE_IMPORT_BYTES", 0)
+    sheet = samples.write_xlsx(tmp_path / "big.xlsx", 300, seed=2)
+    client.force_login(desk.region)
+    job, _location = upload(client, sheet.path, publish="on")
+    confirm(client, job)
+    job.refresh_from_db()
+    # The test settings run django-tasks inline; in production `nqi worker` picks it up.
+    assert job.task_id and job.status == ImportStatus.DONE and job.percent == 100
+    assert SamplingRecord.objects.filter(published=True).count() == sheet.expected_valid
+    fragment = client.get(job.get_absolute_url(), HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="import-status"' in fragment and "hx-trigger" not in fragment and "100%" in fragment
+
+
+def test_running_job_page_polls(client, desk, tmp_path):
+    sheet = samples.write_csv(tmp_path / "r.csv", 20, seed=1)
+    client.force_login(desk.region)
+    job, _ = upload(client, sheet.path)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING, progress_done=5000,
+                                               progress_total=20000)
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert 'hx-trigger="every 1s"' in page and "25%" in page
+
+
+def test_only_regulators_import(client, desk, tmp_path):
+    client.force_login(desk.enterprise_user)
+    assert client.get("/inspections/imports/new/").status_code == 403
+    sheet = samples.write_csv(tmp_path / "r.csv", 10, seed=1)
+    client.force_login(desk.region)
+    job, _ = upload(client, sheet.path)
+    client.force_login(desk.other_regulator)
+    assert client.get(f"/inspections/imports/{job.pk}/preview/").status_code == 404
+
+
+def test_rollup_after_import_equals_rebuild(tmp_path):
+    sheet = samples.write_csv(tmp_path / "r.csv", 400, seed=21)
+    run_import(sheet.path)
+    kept = sorted(InspectionRollup.objects.values_list(
+        "period", "product_category", "city", "stage", "enterprise_size", "plan_kind", "batches", "passed", "failed"))
+    rollups.rebuild()
+    assert sorted(InspectionRollup.objects.values_list(
+        "period", "product_category", "city", "stage", "enterprise_size", "plan_kind", "batches", "passed",
+        "failed")) == kept
+    assert Organisation.objects.filter(kind=OrgKind.ENTERPRISE).count() == 0

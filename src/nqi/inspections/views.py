@@ -1,0 +1,430 @@
+"""Spot-check pages: thin views over the scoped querysets (scoping.py) and the do_* actions (actions.py)."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from nqi.accounts.choices import Role
+from nqi.core.audit import timeline
+from nqi.core.choices import City
+from nqi.core.exports import xlsx_response
+from nqi.servicedesk.views import run_action
+
+from . import actions, forms, importer, publication
+from .choices import Action, Conclusion, ImportStatus, PlanKind, RecordStatus, Stage
+from .filters import SamplingRecordFilter
+from .importing import FileFormatError, MappingError, preview_file
+from .models import ImportJob, InspectionPlan
+from .scoping import (
+    can_import,
+    published_records,
+    visible_follow_ups,
+    visible_imports,
+    visible_plans,
+    visible_records,
+    visible_tasks,
+)
+
+SORTS = {
+    "date": "sampling_date", "-date": "-sampling_date", "product": "product_name", "-product": "-product_name",
+    "maker": "manufacturer_name", "-maker": "-manufacturer_name", "number": "number", "-number": "-number",
+    "due": "objection_due", "-due": "-objection_due",
+}
+RECORD_COLUMNS = ["抽样单编号", "计划", "产品名称", "产品类别", "规格型号", "生产日期/批号", "标称生产企业", "统一社会信用代码",
+                  "受检单位", "所在地市", "抽样环节", "抽样日期", "承检机构", "状态", "检验结论", "主要不合格项目", "已公布"]
+INLINE_IMPORT_BYTES = getattr(settings, "NQI_IMPORT_INLINE_BYTES", 512 * 1024)
+
+
+def _require_regulator(user):
+    if not (user.is_regulator or user.is_platform_admin):
+        raise PermissionDenied(_("仅监管人员可用"))
+
+
+# ---------------------------------------------------------------- plans
+
+@login_required
+def plan_list(request):
+    plans = (visible_plans(request.user)
+             .annotate(sampled=Count("records", distinct=True),
+                       failed=Count("records", filter=Q(records__conclusion=Conclusion.FAIL), distinct=True)))
+    kind = request.GET.get("kind", "")
+    year = request.GET.get("year", "")
+    if kind in PlanKind.values:
+        plans = plans.filter(kind=kind)
+    if year.isdigit():
+        plans = plans.filter(year=int(year))
+    page = Paginator(plans.order_by("-year", "-batch", "-id"), 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "inspections/plan_list.html", {
+        "page": page, "kinds": PlanKind.choices, "kind": kind, "year": year, "query": query.urlencode(),
+        "may_create": request.user.is_regulator or request.user.is_platform_admin})
+
+
+@login_required
+def plan_new(request):
+    _require_regulator(request.user)
+    form = forms.PlanForm(request.POST or None)
+    created = {}
+
+    def perform(data):
+        created["plan"] = actions.do_create_plan(request.user, form.to_plan(), labs=list(data["labs"]))
+
+    if request.method == "POST" and run_action(request, form, perform):
+        messages.success(request, _("抽查计划已制定"))
+        return redirect(created["plan"])
+    return render(request, "inspections/plan_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _plan_context(request, plan, task_form=None):
+    records = plan.records.all()
+    counts = records.aggregate(sampled=Count("id"), tested=Count("id", filter=~Q(conclusion="")),
+                               failed=Count("id", filter=Q(conclusion=Conclusion.FAIL)),
+                               published=Count("id", filter=Q(published=True)))
+    tasks = visible_tasks(request.user, plan.tasks.select_related("lab")).annotate(sampled=Count("records"))
+    manage = actions._may_manage_plan(request.user, plan) or (
+        request.user.role == Role.CITY_REGULATOR and not plan.owner_city)
+    return {
+        "plan": plan, "counts": counts, "tasks": tasks,
+        "percent": min(100, int(counts["sampled"] * 100 / plan.quota)) if plan.quota else None,
+        "task_form": task_form or (forms.TaskForm() if manage else None),
+        "may_publish": actions.is_region_level(request.user) or (
+            plan.owner_city and actions.is_regulator_for(request.user, plan.owner_city)),
+        "may_sample": request.user.role == Role.PROVIDER and plan.labs.filter(pk=request.user.organisation_id).exists(),
+        "timeline": timeline(plan)[:30],
+    }
+
+
+@login_required
+def plan_detail(request, pk):
+    plan = get_object_or_404(visible_plans(request.user), pk=pk)
+    return render(request, "inspections/plan_detail.html", _plan_context(request, plan))
+
+
+@login_required
+@require_POST
+def plan_task_new(request, pk):
+    plan = get_object_or_404(visible_plans(request.user), pk=pk)
+    form = forms.TaskForm(request.POST)
+
+    def perform(d):
+        actions.do_assign_task(request.user, plan, lab=d["lab"], product_category=d["product_category"],
+                               quota=d["quota"], city=d["city"] or "", due_date=d["due_date"])
+
+    if run_action(request, form, perform):
+        messages.success(request, _("任务已下达"))
+        return redirect(plan)
+    return render(request, "inspections/plan_detail.html", _plan_context(request, plan, form), status=400)
+
+
+@login_required
+@require_POST
+def plan_publish(request, pk):
+    plan = get_object_or_404(visible_plans(request.user), pk=pk)
+    try:
+        count = actions.do_publish_plan_results(request.user, plan)
+    except actions.InvalidTransition as exc:
+        messages.error(request, exc.message)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已公布 %(n)s 批次结果") % {"n": count})
+    return redirect(plan)
+
+
+# ---------------------------------------------------------------- sampling records
+
+def _filtered_records(request, base):
+    filterset = SamplingRecordFilter(request.GET or None, queryset=base)
+    qs = filterset.qs if filterset.is_bound and filterset.is_valid() else base
+    sort = request.GET.get("sort", "-date")
+    return filterset, qs.order_by(SORTS.get(sort, "-sampling_date"), "-id"), sort
+
+
+def record_rows(qs):
+    for r in qs.select_related("plan").iterator(chunk_size=2000):
+        yield [r.number, r.plan.name, r.product_name, r.product_category, r.specification, r.batch_no,
+               r.manufacturer_name, r.manufacturer_uscc, r.sampled_unit_name, r.get_city_display(),
+               r.get_stage_display(), r.sampling_date, r.lab_name, r.get_status_display(),
+               r.get_conclusion_display(), r.failed_items_text, "是" if r.published else "否"]
+
+
+@login_required
+def record_list(request):
+    base = visible_records(request.user).select_related("plan")
+    filterset, qs, sort = _filtered_records(request, base)
+    if request.GET.get("format") == "xlsx":
+        return xlsx_response("抽样检验记录.xlsx", _("抽样检验记录"), record_rows(qs[:100000]), RECORD_COLUMNS)
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("sort", None)
+    context = {"filter": filterset, "page": page, "sort": sort, "query": query.urlencode(),
+               "cities": City.choices, "stages": Stage.choices, "statuses": RecordStatus.choices}
+    template = "inspections/_record_table.html" if request.htmx else "inspections/record_list.html"
+    return render(request, template, context)
+
+
+@login_required
+def record_new(request, plan_pk):
+    plan = get_object_or_404(visible_plans(request.user), pk=plan_pk)
+    tasks = visible_tasks(request.user, plan.tasks.select_related("lab"))
+    initial = {"city": plan.cities[0] if len(plan.cities) == 1 else "",
+               "product_category": plan.product_categories[0] if plan.product_categories else ""}
+    form = forms.SamplingForm(request.POST or None, tasks=tasks, initial=initial)
+    created = {}
+
+    def perform(data):
+        created["record"] = actions.do_record_sampling(request.user, plan, form.to_sample(), task=data["task"])
+
+    if request.method == "POST" and run_action(request, form, perform):
+        messages.success(request, _("抽样信息已登记，编号 %(n)s") % {"n": created["record"].number})
+        return redirect(created["record"])
+    return render(request, "inspections/record_form.html", {"form": form, "plan": plan},
+                  status=400 if form.errors else 200)
+
+
+ACTION_FORMS = {
+    "notify": forms.NotifyForm, "receipt": forms.ReceiptForm, "override": forms.OverrideForm,
+    "objection": forms.ObjectionForm, "assign_retest": forms.RetestLabForm, "retest_result": forms.RetestResultForm,
+    "order_correction": forms.OrderCorrectionForm, "rectify": forms.RectifyForm, "recheck": forms.RecheckForm,
+    "publish": forms.PublishForm,
+}
+ACTION_TITLES = {
+    "notify": "告知企业检验结果", "receipt": "登记企业签收日期", "override": "人工修改结论", "objection": "申请复检",
+    "assign_retest": "指定复检机构", "retest_result": "录入复检结论", "order_correction": "责令限期改正",
+    "rectify": "提交整改报告", "recheck": "复查", "publish": "公布结果",
+}
+
+
+def _perform(name, user, record):
+    return {
+        "notify": lambda d: actions.do_notify_enterprise(user, record, d["received_on"]),
+        "receipt": lambda d: actions.do_confirm_receipt(user, record, d["received_on"]),
+        "override": lambda d: actions.do_override_conclusion(user, record, d["conclusion"], d["reason"]),
+        "objection": lambda d: actions.do_request_retest(user, record, d["reason"], d["items"]),
+        "assign_retest": lambda d: actions.do_assign_retest(user, record, d["lab"]),
+        "retest_result": lambda d: actions.do_record_retest(user, record, d["conclusion"], d["note"]),
+        "order_correction": lambda d: actions.do_order_correction(user, record, d["due"], d["note"]),
+        "rectify": lambda d: actions.do_submit_rectification(user, record.follow_up, d["report"]),
+        "recheck": lambda d: actions.do_record_recheck(user, record.follow_up, d["passed"], d["note"], d["next_due"]),
+        "publish": lambda d: actions.do_publish_record(user, record),
+    }[name]
+
+
+def _detail_context(request, record, bound=None):
+    allowed = actions.allowed_actions(request.user, record)
+    allowed.discard("results")
+    if bound:
+        allowed.add(bound[0])
+    action_forms = {name: (bound[1] if bound and bound[0] == name else ACTION_FORMS[name]())
+                    for name in sorted(allowed)}
+    labels = dict(Action.choices)
+    entries = list(timeline(record))
+    for e in entries:
+        e.action_label = labels.get(e.action, e.action)
+    return {
+        "record": record, "items": record.items.all(), "objection": getattr(record, "objection", None),
+        "follow_up": getattr(record, "follow_up", None), "timeline": entries,
+        "action_forms": [(name, ACTION_TITLES[name], form) for name, form in action_forms.items()],
+        "may_enter_results": "results" in actions.allowed_actions(request.user, record),
+        "assistance_url": actions.assistance_url(record) if (
+            request.user.role == Role.ENTERPRISE and record.conclusion == Conclusion.FAIL) else "",
+        "open_action": bound[0] if bound else "",
+    }
+
+
+def _record_or_404(request, pk):
+    return get_object_or_404(visible_records(request.user).select_related(
+        "plan", "lab", "manufacturer", "sampled_unit", "task"), pk=pk)
+
+
+@login_required
+def record_detail(request, pk):
+    record = _record_or_404(request, pk)
+    return render(request, "inspections/record_detail.html", _detail_context(request, record))
+
+
+@login_required
+@require_POST
+def record_action(request, pk, name):
+    record = _record_or_404(request, pk)
+    if name not in ACTION_FORMS:
+        raise Http404
+    form = ACTION_FORMS[name](request.POST)
+    if run_action(request, form, _perform(name, request.user, record)):
+        messages.success(request, _("操作成功"))
+        return redirect(record)
+    record = _record_or_404(request, pk)
+    return render(request, "inspections/record_detail.html", _detail_context(request, record, (name, form)),
+                  status=400)
+
+
+@login_required
+def record_results(request, pk):
+    record = _record_or_404(request, pk)
+    if "results" not in actions.allowed_actions(request.user, record):
+        raise PermissionDenied(_("只有承检机构可以录入检验结果"))
+    initial = [{"item": i.item, "standard": i.standard, "clause": i.clause, "unit": i.unit, "measured": i.measured,
+                "limit": i.limit, "judgement": i.judgement} for i in record.items.all()]
+    formset = forms.ItemFormSet(request.POST or None, initial=initial or None, prefix="items")
+    error = ""
+    if request.method == "POST" and formset.is_valid():
+        items = [actions.ItemResult(**f.cleaned_data) for f in formset.forms if f.cleaned_data.get("item")]
+        try:
+            actions.do_enter_results(request.user, record, items)
+        except actions.ValidationError as exc:
+            error = "；".join(exc.messages)
+        except actions.InvalidTransition as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("检验结果已录入"))
+            return redirect(record)
+    return render(request, "inspections/results_form.html", {"record": record, "formset": formset, "error": error},
+                  status=400 if error or formset.errors and request.method == "POST" else 200)
+
+
+@login_required
+def my_results(request):
+    """The enterprise's own spot-check results and follow-ups (any user sees what scoping lets them)."""
+    records = visible_records(request.user).select_related("plan").order_by("-sampling_date", "-id")
+    follow_ups = visible_follow_ups(request.user).select_related("record").exclude(status="closed")
+    page = Paginator(records, 25).get_page(request.GET.get("page"))
+    return render(request, "inspections/mine.html", {
+        "page": page, "follow_ups": follow_ups, "query": "",
+        "failed": records.filter(conclusion=Conclusion.FAIL).count(), "total": records.count()})
+
+
+# ---------------------------------------------------------------- imports
+
+@login_required
+def import_new(request):
+    if not can_import(request.user):
+        raise PermissionDenied(_("只有监管人员可以导入抽查结果"))
+    plans = visible_plans(request.user)
+    form = forms.UploadForm(request.POST or None, request.FILES or None, plans=plans)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        job = ImportJob.objects.create(file=upload, original_name=upload.name[:200], size=upload.size,
+                                       plan=form.cleaned_data["plan"], created_by=request.user,
+                                       plan_kind=form.cleaned_data["plan"].kind if form.cleaned_data["plan"]
+                                       else form.cleaned_data["plan_kind"],
+                                       publish=form.cleaned_data["publish"])
+        return redirect("inspections:import_preview", pk=job.pk)
+    jobs = visible_imports(request.user)[:20]
+    return render(request, "inspections/import_new.html", {"form": form, "jobs": jobs},
+                  status=400 if form.errors else 200)
+
+
+def _start(job):
+    """Small files import at once; large ones go to the worker with a progress bar."""
+    if job.size <= INLINE_IMPORT_BYTES:
+        importer.run_job(job)
+        return
+    from .tasks import run_import_task
+
+    job.status = ImportStatus.QUEUED
+    job.save(update_fields=["status"])
+    result = run_import_task.enqueue(job.pk)
+    ImportJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
+
+
+@login_required
+def import_preview(request, pk):
+    job = get_object_or_404(visible_imports(request.user), pk=pk)
+    if job.status != ImportStatus.UPLOADED:
+        return redirect(job)
+    header_row = job.header_row
+    mapping = job.mapping or None
+    if request.method == "POST":
+        try:
+            header_row = int(request.POST.get("header_row") or 0) or None
+        except ValueError:
+            header_row = None
+    try:
+        preview = preview_file(job.file.path, mapping=mapping, header_row=header_row, limit=15)
+    except (MappingError, FileFormatError) as exc:
+        preview = None
+        problem = str(exc)
+    else:
+        problem = preview["problem"]
+    form = forms.MappingForm(request.POST or None, columns=preview["columns"] if preview else (),
+                             initial={"header_row": preview["header_row"] if preview else None})
+    if request.method == "POST" and preview is not None and form.is_valid():
+        job.mapping, job.header_row = form.mapping(), form.cleaned_data["header_row"] or preview["header_row"]
+        job.save(update_fields=["mapping", "header_row"])
+        try:
+            checked = preview_file(job.file.path, mapping=job.mapping, header_row=job.header_row, limit=15)
+        except (MappingError, FileFormatError) as exc:
+            form.add_error(None, str(exc))
+        else:
+            if request.POST.get("do") == "import" and not checked["problem"]:
+                _start(job)
+                return redirect(job)
+            if checked["problem"]:
+                form.add_error(None, checked["problem"])
+            preview, problem = checked, checked["problem"]
+            form = forms.MappingForm(columns=preview["columns"], initial={"header_row": preview["header_row"]})
+    return render(request, "inspections/import_preview.html",
+                  {"job": job, "preview": preview, "problem": problem, "form": form},
+                  status=400 if request.method == "POST" and (form.errors or problem) else 200)
+
+
+@login_required
+def import_detail(request, pk):
+    job = get_object_or_404(visible_imports(request.user), pk=pk)
+    done, total = importer.live_progress(job)
+    context = {"job": job, "done": done, "total": total,
+               "percent": job.percent if not total else (100 if job.status == ImportStatus.DONE
+                                                          else min(99, int(done * 100 / total))),
+               "summary": job.summary if job.status == ImportStatus.DONE else None}
+    if request.htmx:
+        return render(request, "inspections/_import_progress.html", context)
+    return render(request, "inspections/import_detail.html", context)
+
+
+@login_required
+def import_errors(request, pk):
+    job = get_object_or_404(visible_imports(request.user), pk=pk)
+    if job.status != ImportStatus.DONE:
+        raise Http404
+    summary = job.summary
+    errors = [[e["row"], e["column"], e["message"]] for e in summary.get("errors", [])]
+    duplicates = [[d["row"], d["message"]] for d in summary.get("duplicate_rows", []) + summary.get(
+        "db_duplicate_rows", [])]
+    return xlsx_response(f"导入错误报告-{job.pk}.xlsx", "", None, sheets=[
+        (_("被拒绝的行"), ["行号", "列", "原因"], errors),
+        (_("重复的行"), ["行号", "说明"], sorted(duplicates)),
+    ])
+
+
+# ---------------------------------------------------------------- public results (no login)
+
+def public_index(request):
+    plans = [p for p in InspectionPlan.objects.filter(records__published=True).distinct().order_by("-year", "-batch")
+             if p.results_publishable]
+    return render(request, "inspections/public_index.html", {"plans": plans})
+
+
+def public_plan(request, pk):
+    plan = get_object_or_404(InspectionPlan, pk=pk)
+    records = published_records(plan)
+    if not records.exists():
+        raise Http404
+    if request.GET.get("format") == "xlsx":
+        return xlsx_response(f"{plan.name}-抽查结果.xlsx", _("抽查结果"), publication.rows(records),
+                             publication.COLUMNS)
+    stats = publication.stats(records)
+    page = Paginator(records.order_by("product_name", "city", "sampling_date", "id"), 50).get_page(
+        request.GET.get("page"))
+    return render(request, "inspections/public_plan.html", {"plan": plan, "page": page, "stats": stats,
+                                                             "query": "", "xlsx_url": reverse(
+                                                                 "inspections:public_plan", args=[plan.pk])})
