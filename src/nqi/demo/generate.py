@@ -50,6 +50,7 @@ class Scale:
     days: int = 730
     experts: int = 80
     with_notes: bool = True
+    inspections: bool = True
 
 
 @dataclass
@@ -544,8 +545,26 @@ def build_world(seed=2026, scale: Scale | None = None, progress=None, now=None) 
         admin.save()
         world.demo_users["admin"] = admin
     build_history(world, rng, scale, now=now, progress=progress)
+    if scale.inspections:
+        from nqi.inspections import demo as inspections_demo
+
+        inspections_demo.build(rng, now)
     with transaction.atomic():
         build_cases(world, rng, now)
         build_today(world, rng, now)
         build_welcome_notifications(world)
+    catch_up_deadlines(now)
     return world
+
+
+def catch_up_deadlines(now):
+    """Run the periodic deadline passes once, so the history's overdue work is escalated as `nqi sla` would
+    have done; the demo's past e-mails are not sent."""
+    from django.test.utils import override_settings
+
+    from nqi.inspections.actions import run_deadlines
+    from nqi.servicedesk.actions import run_sla
+
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        run_sla(now=now)
+        run_deadlines(now=now)

@@ -30,6 +30,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  {done}/{total} 条需求，{rate:.0f} 条/秒")
 
         scale = generate.Scale(requests=options["requests"], enterprises=options["enterprises"],
-                               days=options["days"], with_notes=not options["no_notes"])
+                               days=options["days"], with_notes=not options["no_notes"], inspections=False)
         generate.build_world(seed=options["seed"], scale=scale, progress=progress)
         self.stdout.write(self.style.SUCCESS(f"完成：{options['requests']} 条需求，用时 {time.monotonic() - started:.0f} 秒"))

@@ -1,4 +1,5 @@
-"""`nqi sla`: the periodic deadline pass. Escalates overdue requests, auto-closes long-resolved ones. Idempotent.
+"""`nqi sla`: the periodic deadline pass. Escalates overdue requests, auto-closes long-resolved ones, and runs the
+spot-check deadlines (objection windows closing, overdue corrections). Idempotent.
 
 Schedule it (cron or a systemd timer) every 15 minutes, or run `nqi sla --enqueue` to hand it to the worker.
 """
@@ -24,8 +25,12 @@ class Command(BaseCommand):
             result = run_sla_task.enqueue()
             self.stdout.write(f"已排队：{result.id}")
             return
+        from nqi.inspections.actions import run_deadlines
+
         outcome = actions.run_sla()
+        inspections = run_deadlines()
         if options["json"]:
-            self.stdout.write(json.dumps(outcome))
+            self.stdout.write(json.dumps(outcome | {"inspections": inspections}))
         else:
-            self.stdout.write(f"超期督办 {outcome['escalated']} 件，自动办结 {outcome['auto_closed']} 件")
+            self.stdout.write(f"超期督办 {outcome['escalated']} 件，自动办结 {outcome['auto_closed']} 件；"
+                              f"抽查结果确认 {inspections['accepted']} 件，整改超期升级 {inspections['escalated']} 件")
