@@ -11,6 +11,7 @@ The model serialises to a JSON-able dict or an .npz file.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import re
@@ -332,13 +333,34 @@ class ServiceLineClassifier:
     def from_json(cls, payload: str) -> ServiceLineClassifier:
         return cls.from_dict(json.loads(payload))
 
+    def _write_npz(self, target) -> None:
+        meta = {key: value for key, value in self.to_dict().items() if key not in ("weights", "bias")}
+        np.savez_compressed(target, weights=self.weights, bias=self.bias,
+                            meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8))
+
+    @classmethod
+    def _read_npz(cls, source) -> ServiceLineClassifier:
+        with np.load(source) as archive:
+            meta = json.loads(archive["meta"].tobytes().decode())
+            meta["weights"] = archive["weights"]
+            meta["bias"] = archive["bias"]
+        return cls.from_dict(meta)
+
+    def to_npz_bytes(self) -> bytes:
+        """The .npz file as bytes, for a database blob shared by every app server and worker."""
+        buffer = io.BytesIO()
+        self._write_npz(buffer)
+        return buffer.getvalue()
+
+    @classmethod
+    def from_npz_bytes(cls, payload: bytes) -> ServiceLineClassifier:
+        return cls._read_npz(io.BytesIO(bytes(payload)))
+
     def save(self, path: str | Path) -> None:
         """Write to `path`: .npz (compact, exact weights) or anything else as JSON."""
         path = Path(path)
         if path.suffix == ".npz":
-            meta = {key: value for key, value in self.to_dict().items() if key not in ("weights", "bias")}
-            np.savez_compressed(path, weights=self.weights, bias=self.bias,
-                                meta=np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), dtype=np.uint8))
+            self._write_npz(path)
         else:
             path.write_text(self.to_json(), encoding="utf-8")
 
@@ -346,11 +368,7 @@ class ServiceLineClassifier:
     def load(cls, path: str | Path) -> ServiceLineClassifier:
         path = Path(path)
         if path.suffix == ".npz":
-            with np.load(path) as archive:
-                meta = json.loads(archive["meta"].tobytes().decode())
-                meta["weights"] = archive["weights"]
-                meta["bias"] = archive["bias"]
-            return cls.from_dict(meta)
+            return cls._read_npz(path)
         return cls.from_json(path.read_text(encoding="utf-8"))
 
 

@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "routing"
-urlpatterns = []
+urlpatterns = [
+    path("suggest/", views.suggest_partial, name="suggest"),
+    path("requests/<int:pk>/dispatch/", views.dispatch_suggested, name="dispatch"),
+    path("capability/", views.capability_page, name="capability"),
+]
