@@ -11,6 +11,10 @@ def _isolated(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # Routing trains lazily on first use; in tests a small synthetic history keeps that fast, and each test's
+    # fresh database must be noticed at once by the per-process model cache.
+    settings.NQI_ROUTING_MIN_SAMPLES = 400
+    settings.NQI_ROUTING_REFRESH_SECONDS = 0
     workdays.clear_cache()
     yield
     workdays.clear_cache()

@@ -554,6 +554,10 @@ def build_world(seed=2026, scale: Scale | None = None, progress=None, now=None) 
         build_today(world, rng, now)
         build_welcome_notifications(world)
     catch_up_deadlines(now)
+    if scale.inspections:  # the demo, not a benchmark seed: have routing suggestions ready from the start
+        from nqi.routing import training
+
+        training.train(note="demo")
     return world
 
 
