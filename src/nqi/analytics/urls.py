@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "analytics"
-urlpatterns = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("items/", views.failing_items, name="items"),
+    path("alarms/", views.alarms, name="alarms"),
+    path("bulletin/", views.bulletin, name="bulletin"),
+    path("enterprise/", views.enterprise, name="enterprise"),
+]

@@ -22,6 +22,7 @@ from nqi.analytics.stats import (
     bernoulli_cusum_arl,
     compare_periods,
     cusum_by_group,
+    cusum_by_group_counts,
     cusum_threshold,
     cusum_weights,
     funnel_limits,
@@ -520,3 +521,61 @@ def test_weighted_edge_cases():
         weighted_proportion_ci([1, 0], [1.0, 0.0])
     with pytest.raises(ValueError):
         weighted_proportion_ci([1, 2], [1.0, 1.0])
+
+
+# ----------------------------------------------------------------------------------------------
+# CUSUM over per-day counts (what the refresh reads)
+# ----------------------------------------------------------------------------------------------
+
+
+def test_cusum_over_counts_equals_the_per_batch_chart_with_one_batch_a_day():
+    rng = np.random.default_rng(7)
+    start = date(2025, 1, 1)
+    outcomes = list(rng.random(400) < np.r_[np.full(200, 0.04), np.full(200, 0.15)])
+    days = [start + timedelta(days=i) for i in range(400)]
+    baseline_end = days[200]
+    per_batch = cusum_by_group([("粉", d, f) for d, f in zip(days, outcomes, strict=True)],
+                               baseline_end=baseline_end, include_quiet=True)[0]
+    counts = cusum_by_group_counts([("粉", d, int(f), 1) for d, f in zip(days, outcomes, strict=True)],
+                                   baseline_end=baseline_end, include_quiet=True)[0]
+    assert counts.status == per_batch.status == CUSUM_ALARM
+    assert counts.alarm_date == per_batch.alarm_date
+    assert counts.path == pytest.approx(per_batch.path)
+    assert (counts.p0, counts.h, counts.recent_failed, counts.recent_total) == (
+        per_batch.p0, per_batch.h, per_batch.recent_failed, per_batch.recent_total)
+
+
+def test_cusum_over_daily_counts_never_exceeds_the_per_batch_path():
+    # Several batches a day: flooring at 0 only between days can only lower the end-of-day statistic, so a
+    # daily alarm implies the per-batch chart had signalled by that day.
+    rng = np.random.default_rng(11)
+    start = date(2025, 1, 1)
+    rows, per_batch_rows = [], []
+    for day_index in range(300):
+        day = start + timedelta(days=day_index)
+        failed = rng.random(rng.integers(1, 8)) < (0.03 if day_index < 150 else 0.08)
+        rows.append(("糖", day, int(failed.sum()), len(failed)))
+        per_batch_rows += [("糖", day, bool(f)) for f in failed]
+    baseline_end = start + timedelta(days=150)
+    daily = cusum_by_group_counts(rows, baseline_end=baseline_end, include_quiet=True)[0]
+    batch = cusum_by_group(per_batch_rows, baseline_end=baseline_end, include_quiet=True)[0]
+    end_of_day = {}
+    for d, s in zip(batch.dates, batch.path, strict=True):
+        end_of_day[d] = s
+    assert all(s <= end_of_day[d] + 1e-9 for d, s in zip(daily.dates, daily.path, strict=True))
+    if daily.alarm_date is not None:
+        assert batch.alarm_date is not None and batch.alarm_date <= daily.alarm_date
+
+
+def test_cusum_over_counts_scales_arl0_with_volume_and_rejects_bad_counts():
+    start = date(2025, 1, 1)
+    rows = [("水", start + timedelta(days=i), 1 if i % 20 == 0 else 0, 10) for i in range(200)]
+    plain = cusum_by_group_counts(rows, baseline_end=start + timedelta(days=100), include_quiet=True)[0]
+    scaled = cusum_by_group_counts(rows, baseline_end=start + timedelta(days=100), include_quiet=True,
+                                   arl0_per_baseline_batch=100)[0]
+    assert plain.baseline_total == 1000
+    # ARL0 100,000 batches instead of 1,000: a higher threshold, same p0.
+    assert scaled.p0 == plain.p0 and scaled.h > plain.h
+    assert scaled.h == pytest.approx(cusum_threshold(scaled.p0, scaled.p1, 100_000.0))
+    with pytest.raises(ValueError):
+        cusum_by_group_counts([("水", start, 3, 2)], baseline_end=start)
