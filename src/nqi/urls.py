@@ -14,6 +14,7 @@ urlpatterns = [
     path("catalog/", include("nqi.catalog.urls")),
     path("inspections/", include("nqi.inspections.urls")),
     path("standards/", include("nqi.standards.urls")),
+    path("search/", include("nqi.search.urls")),
     path("routing/", include("nqi.routing.urls")),
     path("analytics/", include("nqi.analytics.urls")),
     path("planning/", include("nqi.planning.urls")),

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "nqi.catalog",
     "nqi.servicedesk",
     "nqi.standards",
+    "nqi.search",
     "nqi.routing",
     "nqi.inspections",
     "nqi.analytics",

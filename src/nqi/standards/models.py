@@ -43,3 +43,7 @@ class Standard(TimeStampedModel):
     @property
     def test_item_list(self):
         return [t for t in self.test_items.split(";") if t]
+
+    @property
+    def keyword_list(self):
+        return [k for k in self.keywords.split(";") if k]

@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+"""Standards catalog pages, mounted at /standards/."""
+
+from django.urls import path
+
+from . import views
 
 app_name = "standards"
-urlpatterns = []
+urlpatterns = [
+    path("", views.standard_list, name="list"),
+    path("<int:pk>/", views.standard_detail, name="detail"),
+]

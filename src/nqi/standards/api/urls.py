@@ -1,3 +1,10 @@
 """API routes of the standards app, included under /api/v1/."""
 
-urlpatterns = []
+from rest_framework.routers import SimpleRouter
+
+from .views import StandardViewSet
+
+router = SimpleRouter()
+router.register("standards", StandardViewSet, basename="standard")
+
+urlpatterns = router.urls
