@@ -548,16 +548,21 @@ def build_world(seed=2026, scale: Scale | None = None, progress=None, now=None) 
     if scale.inspections:
         from nqi.inspections import demo as inspections_demo
 
+        from nqi.analytics import monitoring
+
         inspections_demo.build(rng, now)
+        monitoring.refresh()
     with transaction.atomic():
         build_cases(world, rng, now)
         build_today(world, rng, now)
         build_welcome_notifications(world)
     catch_up_deadlines(now)
-    if scale.inspections:  # the demo, not a benchmark seed: have routing suggestions ready from the start
+    if scale.inspections:  # the demo, not a benchmark seed: routing and search ready from the start
         from nqi.routing import training
+        from nqi.search.indexing import reindex_all
 
         training.train(note="demo")
+        reindex_all()  # bulk writes send no save signals
     return world
 
 
