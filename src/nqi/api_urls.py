@@ -6,7 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from nqi.accounts.api.views import MeView, OrganisationViewSet
 from nqi.catalog.api.views import ExpertViewSet, ProviderViewSet, ServiceItemViewSet
-from nqi.core.api_views import NotificationViewSet
+from nqi.core.api_views import HealthView, NotificationViewSet
 from nqi.servicedesk.api.views import ServiceRequestViewSet, SolvedCaseViewSet
 
 router = DefaultRouter()
@@ -21,9 +21,11 @@ router.register("notifications", NotificationViewSet, basename="notification")
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("me/", MeView.as_view(), name="api-me"),
+    path("health/", HealthView.as_view(), name="api-health"),
     path("", include(router.urls)),
     path("", include("nqi.inspections.api.urls")),
     path("", include("nqi.standards.api.urls")),
+    path("", include("nqi.search.api.urls")),
     path("", include("nqi.routing.api.urls")),
     path("", include("nqi.analytics.api.urls")),
     path("", include("nqi.planning.api.urls")),

@@ -546,9 +546,8 @@ def build_world(seed=2026, scale: Scale | None = None, progress=None, now=None) 
         world.demo_users["admin"] = admin
     build_history(world, rng, scale, now=now, progress=progress)
     if scale.inspections:
-        from nqi.inspections import demo as inspections_demo
-
         from nqi.analytics import monitoring
+        from nqi.inspections import demo as inspections_demo
 
         inspections_demo.build(rng, now)
         monitoring.refresh()
@@ -557,6 +556,9 @@ def build_world(seed=2026, scale: Scale | None = None, progress=None, now=None) 
         build_today(world, rng, now)
         build_welcome_notifications(world)
     catch_up_deadlines(now)
+    from nqi.servicedesk import rollups
+
+    rollups.rebuild()  # the history was written in bulk, without the signals that keep the rollups
     if scale.inspections:  # the demo, not a benchmark seed: routing and search ready from the start
         from nqi.routing import training
         from nqi.search.indexing import reindex_all

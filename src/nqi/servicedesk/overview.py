@@ -1,18 +1,23 @@
-"""The regulator's overview of the service desk: the seed's figures by city, line and month."""
+"""The regulator's overview of the service desk: the seed's figures by city, line and month.
+
+A region's or a city's overview is read from the running totals in `rollups` (exact, kept current by every saved
+request); any other scope is counted from the requests themselves. Both give the same figures.
+"""
 
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, Q
-from django.db.models.functions import TruncMonth
+from django.db.models import Avg, Count, Q, Sum
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from nqi.core.choices import City, ServiceLine
 from nqi.core.exports import xlsx_response
 
-from .choices import RequestKind, RequestStatus
+from . import rollups
+from .choices import OPEN_STATUSES, RequestKind
 
-DELIVERED = Q(status__in=[RequestStatus.RESOLVED, RequestStatus.CLOSED])
+DELIVERED = Q(status__in=rollups.DELIVERED_STATUSES)
 
 REQUEST_COLUMNS = ["编号", "类型", "标题", "企业", "地市", "服务类别", "承办机构", "状态", "提交时间", "办结期限",
                    "办结时间", "评分"]
@@ -45,8 +50,7 @@ def _metrics():
         "on_time_count": Count("id", filter=Q(resolved_on_time=True)),
         "timed_count": Count("id", filter=Q(resolved_on_time__isnull=False)),
         "avg_rating": Avg("rating"),
-        "open": Count("id", filter=Q(status__in=[RequestStatus.SUBMITTED, RequestStatus.DISPATCHED,
-                                                 RequestStatus.ACCEPTED, RequestStatus.IN_PROGRESS])),
+        "open": Count("id", filter=Q(status__in=OPEN_STATUSES)),
     }
 
 
@@ -57,6 +61,14 @@ def _finish(row):
 
 
 def build(scope, months=24) -> Overview:
+    since = timezone.now() - dt.timedelta(days=31 * months)
+    cities = rollups.scope_cities(scope)
+    if cities is not None and rollups.usable():
+        return _build_from_rollups(scope, cities, since)
+    return _build_from_requests(scope, since)
+
+
+def _build_from_requests(scope, since) -> Overview:
     totals = _finish(scope.aggregate(**_metrics()))
     totals["enterprises_served"] = scope.filter(DELIVERED).values("enterprise_id").distinct().count()
     city_names = dict(City.choices)
@@ -65,12 +77,53 @@ def build(scope, months=24) -> Overview:
     line_names = dict(ServiceLine.choices)
     by_line = [_finish(r) | {"name": str(line_names.get(r["line_id"], "未分类"))}
                for r in scope.values("line_id").annotate(**_metrics()).order_by("line_id")]
-    since = timezone.now() - dt.timedelta(days=31 * months)
     by_month = [
         {"month": r["month"].strftime("%Y-%m"), "submitted": r["submitted"], "delivered": r["delivered"]}
         for r in scope.filter(submitted_at__gte=since).annotate(month=TruncMonth("submitted_at"))
         .values("month").annotate(submitted=Count("id"), delivered=Count("id", filter=DELIVERED)).order_by("month")
     ]
+    return Overview(totals=totals, by_city=by_city, by_line=by_line, by_month=by_month)
+
+
+def _rollup_sums():
+    return {name: Coalesce(Sum(name), 0) for name in rollups.COUNTERS}
+
+
+def _metrics_from_sums(row):
+    """The same keys, in the same order, as `_metrics()` gives when counting requests."""
+    return {"total": row["total"], "delivered": row["delivered"], "problems_solved": row["problems_solved"],
+            "on_time_count": row["on_time"], "timed_count": row["timed"],
+            "avg_rating": row["rating_sum"] / row["rating_count"] if row["rating_count"] else None,
+            "open": row["open"]}
+
+
+def _build_from_rollups(scope, cities, since) -> Overview:
+    rows = rollups.month_rows(cities)
+    totals = _finish(_metrics_from_sums(rows.aggregate(**_rollup_sums())))
+    totals["enterprises_served"] = rollups.enterprises_served(cities)
+    city_names = dict(City.choices)
+    by_city = [_finish({"city": r["city"]} | _metrics_from_sums(r)) | {"name": str(city_names.get(r["city"], r["city"]))}
+               for r in rows.values("city").annotate(**_rollup_sums()).filter(total__gt=0).order_by("city")]
+    line_names = dict(ServiceLine.choices)
+    by_line = [_finish({"line_id": r["line"]} | _metrics_from_sums(r)) | {"name": str(line_names.get(r["line"], "未分类"))}
+               for r in rows.values("line").annotate(**_rollup_sums()).filter(total__gt=0).order_by("line")]
+    # Months wholly after `since` come from the rollups; the month `since` falls in is counted from its requests.
+    first_month = rollups.month_of(since)
+    month_start = timezone.make_aware(dt.datetime.combine(first_month, dt.time()), timezone.get_default_timezone())
+    by_month = []
+    if since > month_start:
+        next_month = (first_month + dt.timedelta(days=32)).replace(day=1)
+        next_start = timezone.make_aware(dt.datetime.combine(next_month, dt.time()), timezone.get_default_timezone())
+        edge = scope.filter(submitted_at__gte=since, submitted_at__lt=next_start).aggregate(
+            submitted=Count("id"), delivered=Count("id", filter=DELIVERED))
+        if edge["submitted"]:
+            by_month.append({"month": first_month.strftime("%Y-%m"), **edge})
+        rows_after = rows.filter(month__gt=first_month)
+    else:
+        rows_after = rows.filter(month__gte=first_month)
+    by_month += [{"month": r["month"].strftime("%Y-%m"), "submitted": r["submitted"], "delivered": r["delivered"]}
+                 for r in rows_after.values("month").annotate(submitted=Sum("total"), delivered=Sum("delivered"))
+                 .filter(submitted__gt=0).order_by("month")]
     return Overview(totals=totals, by_city=by_city, by_line=by_line, by_month=by_month)
 
 
