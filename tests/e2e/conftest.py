@@ -80,6 +80,22 @@ def browser():
         browser.close()
 
 
+@pytest.fixture
+def reference_data(transactional_db):
+    """The seven service lines, as the core data migration creates them (a transactional test's flush removes
+    them). Serialized rollback was tried first: restoring the whole serialized database failed on foreign keys
+    whenever other database tests had run before."""
+    import importlib
+
+    from nqi.core.models import ServiceLine
+
+    seed = importlib.import_module("nqi.core.migrations.0002_service_lines")
+    for order, (code, name, accept, turnaround) in enumerate(seed.LINES):
+        ServiceLine.objects.update_or_create(code=code, defaults={
+            "name": name, "accept_working_days": accept, "default_turnaround_days": turnaround,
+            "sort_order": order})
+
+
 @pytest.fixture(autouse=True)
 def _isolated(settings, tmp_path):
     """The same isolation as the unit tests: tasks run inline, mail stays in memory, uploads in a temp dir.

@@ -12,9 +12,9 @@ from nqi.core.choices import City
 from nqi.servicedesk.choices import RequestStatus
 from nqi.servicedesk.models import ServiceRequest
 
-# serialized_rollback: the flush after a live-server test wipes the service lines seeded by a migration; this
-# restores them before each of these tests whatever ran before.
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# Live-server tests need real transactions; the flush after each one wipes the reference rows a migration seeded,
+# so the `reference_data` fixture (conftest) puts them back before each test.
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
 
 
 class Liuzhou:
