@@ -133,7 +133,7 @@ NAV_LINKS = {  # href -> (Chinese, English) for the links every enterprise user 
 
 
 def _nav_label(page, href):
-    return page.locator(f"nav a.nav-link[href='{href}']")
+    return page.locator(f"nav a[href='{href}']")  # a top-level link or an item of a nav dropdown
 
 
 def _required_message(language):
