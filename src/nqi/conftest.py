@@ -11,6 +11,8 @@ def _isolated(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # The production hasher is slow on purpose; tests create dozens of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Routing trains lazily on first use; in tests a small synthetic history keeps that fast, and each test's
     # fresh database must be noticed at once by the per-process model cache.
     settings.NQI_ROUTING_MIN_SAMPLES = 400
