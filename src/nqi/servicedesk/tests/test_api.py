@@ -161,3 +161,17 @@ def test_interactive_api_docs_are_served_locally(desk):
     client.force_login(desk.regulator)
     html = client.get("/api/docs/").content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html and "cdn" not in html.lower()
+
+
+def test_provider_list_count_includes_joint_requests_once(desk):
+    own = testing.submit(desk.enterprise_user, title="本机构承办")
+    actions.do_dispatch_request(desk.regulator, own, desk.provider, line=desk.items[0].line)
+    led_by_other = testing.submit(desk.enterprise_user, title="他机构牵头的攻关")
+    other_lab, _user, _items = testing.make_provider(name="柳州另一检测所")
+    actions.do_dispatch_request(desk.regulator, led_by_other, other_lab, line=desk.items[0].line)
+    actions.do_start_joint_tackling(desk.regulator, led_by_other, [desk.provider])
+    actions.do_start_joint_tackling(desk.regulator, own, [other_lab])  # own request with a participant row too
+    testing.submit(desk.enterprise_user, title="未分派")
+    body = client_for(desk.provider_user).get("/api/v1/requests/").json()
+    assert body["count"] == 2 and {r["title"] for r in body["results"]} == {"本机构承办", "他机构牵头的攻关"}
+    assert client_for(desk.provider_user).get("/api/v1/requests/?q=攻关").json()["count"] == 1
