@@ -175,3 +175,17 @@ def test_provider_list_count_includes_joint_requests_once(desk):
     body = client_for(desk.provider_user).get("/api/v1/requests/").json()
     assert body["count"] == 2 and {r["title"] for r in body["results"]} == {"本机构承办", "他机构牵头的攻关"}
     assert client_for(desk.provider_user).get("/api/v1/requests/?q=攻关").json()["count"] == 1
+
+
+def test_fast_list_rows_equal_the_declared_fields(desk):
+    from rest_framework import serializers as drf
+
+    from nqi.servicedesk.api.serializers import ServiceRequestListSerializer
+
+    req = testing.submit(desk.enterprise_user)
+    actions.do_dispatch_request(desk.regulator, req, desk.provider, desk.expert, line=desk.items[0].line)
+    actions.do_accept_request(desk.provider_user, req)
+    req.refresh_from_db()
+    fast = ServiceRequestListSerializer(req).data
+    generic = drf.ModelSerializer.to_representation(ServiceRequestListSerializer(), req)
+    assert fast == dict(generic) and fast["provider_name"] == desk.provider.name
