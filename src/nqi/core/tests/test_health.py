@@ -43,3 +43,17 @@ def test_health_is_503_when_the_database_is_unreachable():
         r = client.get("/api/v1/health/")
     assert r.status_code == 503
     assert r.json() == {"status": "error", "database": False}
+
+
+def test_filter_backend_skips_the_form_only_when_nothing_is_filtered(desk):
+    from rest_framework.test import APIClient
+
+    from nqi import testing
+
+    testing.submit(desk.enterprise_user, title="甲", kind="service")
+    testing.submit(desk.enterprise_user, title="乙", kind="problem")
+    client = APIClient()
+    client.force_authenticate(desk.enterprise_user)
+    assert client.get("/api/v1/requests/").json()["count"] == 2
+    assert [r["title"] for r in client.get("/api/v1/requests/?kind=problem").json()["results"]] == ["乙"]
+    assert client.get("/api/v1/requests/?kind=nonsense").status_code == 400
