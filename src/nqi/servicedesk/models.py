@@ -63,6 +63,7 @@ class ServiceRequest(TimeStampedModel):
         indexes = [
             models.Index(fields=["enterprise", "-submitted_at"]),
             models.Index(fields=["provider", "status", "-submitted_at"]),
+            models.Index(fields=["provider", "-submitted_at"], name="sd_request_provider_recent"),
             models.Index(fields=["city", "status", "-submitted_at"]),
             models.Index(fields=["status", "-submitted_at"]),
             models.Index(fields=["line", "submitted_at"]),

@@ -189,3 +189,32 @@ def test_fast_list_rows_equal_the_declared_fields(desk):
     fast = ServiceRequestListSerializer(req).data
     generic = drf.ModelSerializer.to_representation(ServiceRequestListSerializer(), req)
     assert fast == dict(generic) and fast["provider_name"] == desk.provider.name
+
+
+def test_provider_pages_merge_own_and_joint_requests_in_date_order(desk):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    other_lab, _user, _items = testing.make_provider(name="柳州另一检测所")
+    start = timezone.now() - dt.timedelta(days=60)
+    titles = []
+    for n in range(30):
+        req = testing.submit(desk.enterprise_user, title=f"需求{n:02d}", at=start + dt.timedelta(days=n))
+        lab = other_lab if n % 7 == 3 else desk.provider
+        actions.do_dispatch_request(desk.regulator, req, lab, line=desk.items[0].line,
+                                    at=start + dt.timedelta(days=n, hours=1))
+        if lab is other_lab:
+            actions.do_start_joint_tackling(desk.regulator, req, [desk.provider])
+        titles.append(req.title)
+    expected = list(reversed(titles))  # newest first; joint-tackling requests led by the other lab included
+    client = client_for(desk.provider_user)
+    got = []
+    for page in (1, 2):
+        body = client.get(f"/api/v1/requests/?page={page}&page_size=12").json()
+        assert body["count"] == 30
+        got += [r["title"] for r in body["results"]]
+    assert got == expected[:24]
+    # Ordered otherwise or filtered, the general query answers; same rows.
+    asc = client.get("/api/v1/requests/?ordering=submitted_at&page_size=50").json()["results"]
+    assert [r["title"] for r in asc] == titles
