@@ -22,14 +22,11 @@ DEBUG = env_bool("NQI_DEBUG", False)
 DEMO = env_bool("NQI_DEMO", False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY") or os.environ.get("NQI_SECRET_KEY")
-if not SECRET_KEY:
-    if DEBUG or DEMO or os.environ.get("NQI_TESTING") or "pytest" in os.environ.get("_", ""):
-        # A throwaway key for development and the demo only; production must set SECRET_KEY.
-        SECRET_KEY = "dev-insecure-" + secrets.token_urlsafe(32)
-    else:
-        SECRET_KEY = "dev-insecure-" + secrets.token_urlsafe(32)
-        if not env_bool("NQI_ALLOW_GENERATED_KEY", True):
-            raise RuntimeError("SECRET_KEY must be set in production")
+# Without a configured key, commands (migrate, tests, the demo) get a throwaway one; the WSGI entry point
+# (production: gunicorn nqi.wsgi) refuses to serve with it unless NQI_DEBUG or NQI_DEMO is set.
+SECRET_KEY_GENERATED = not SECRET_KEY
+if SECRET_KEY_GENERATED:
+    SECRET_KEY = "dev-insecure-" + secrets.token_urlsafe(32)
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
