@@ -172,10 +172,12 @@ TASKS = {
     }
 }
 
+AUTHENTICATION_BACKENDS = ["nqi.accounts.backends.ModelBackend"]
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "nqi.core.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "nqi.core.api.StandardPagination",

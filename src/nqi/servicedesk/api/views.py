@@ -3,6 +3,8 @@
 from functools import partial
 
 from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -34,16 +36,16 @@ class RequestCountPaginator(Paginator):
 
     def page(self, number):
         """A provider's unfiltered list in the default order: merge its own requests (read in order from the
-        (provider, -submitted_at) index) with the few joint-tackling ones, instead of the OR query that made
-        PostgreSQL walk every request backwards by date."""
+        (provider, -submitted_at) index) with the few joint-tackling ones in one statement, instead of the OR
+        query that made PostgreSQL walk every request backwards by date."""
         if not (self.provider_id and self.default_order):
             return super().page(number)
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = min(bottom + self.per_page, self.count)
-        ids = provider_page_ids(self.provider_id, bottom, top)
-        rows = {r.pk: r for r in self.object_list.filter(pk__in=ids)}
-        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
+        page_ids = RawSQL(*provider_page_sql(self.provider_id, bottom, top))
+        rows = self.object_list.filter(pk__in=page_ids).order_by("-submitted_at", "-id")
+        return self._get_page(list(rows), number, self)
 
     @cached_property
     def count(self):
@@ -55,29 +57,45 @@ class RequestCountPaginator(Paginator):
         return super().count
 
 
+def _tables():
+    from nqi.servicedesk.models import RequestParticipant, ServiceRequest
+
+    quote = connection.ops.quote_name
+    return quote(ServiceRequest._meta.db_table), quote(RequestParticipant._meta.db_table)
+
+
 def provider_request_count(provider_id):
-    """A provider's unfiltered list: its own requests plus joint-tackling ones led by others, as two index-only
-    counts; the OR of both in one query made PostgreSQL visit every row of a busy provider."""
-    from nqi.servicedesk.models import RequestParticipant, ServiceRequest
+    """A provider's unfiltered list: its own requests plus the joint-tackling ones led by others, counted in one
+    statement of two index-only counts; the OR of both in one WHERE made PostgreSQL visit every row of a busy
+    provider."""
+    requests, participants = _tables()
+    sql = (f"SELECT (SELECT COUNT(*) FROM {requests} WHERE provider_id = %s) + "
+           f"(SELECT COUNT(DISTINCT p.request_id) FROM {participants} p JOIN {requests} r ON r.id = p.request_id "
+           f"WHERE p.provider_id = %s AND (r.provider_id IS NULL OR r.provider_id <> %s))")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [provider_id] * 3)
+        return cursor.fetchone()[0]
 
-    own = ServiceRequest.objects.filter(provider_id=provider_id).count()
-    joint = (RequestParticipant.objects.filter(provider_id=provider_id).exclude(request__provider_id=provider_id)
-             .values("request_id").distinct().count())
-    return own + joint
+
+def provider_page_sql(provider_id, bottom, top):
+    """SQL and parameters selecting the ids of rows bottom..top of a provider's requests, newest first: the
+    first `top` of its own (from the index) merged with its joint-tackling ones."""
+    requests, participants = _tables()
+    sql = (f"SELECT id FROM ("
+           f"SELECT * FROM (SELECT submitted_at, id FROM {requests} WHERE provider_id = %s "
+           f"ORDER BY submitted_at DESC, id DESC LIMIT %s) own "
+           f"UNION ALL "
+           f"SELECT r.submitted_at, r.id FROM {requests} r WHERE r.id IN "
+           f"(SELECT request_id FROM {participants} WHERE provider_id = %s) "
+           f"AND (r.provider_id IS NULL OR r.provider_id <> %s)"
+           f") merged ORDER BY submitted_at DESC, id DESC LIMIT %s OFFSET %s")
+    return sql, [provider_id, top, provider_id, provider_id, max(top - bottom, 0), bottom]
 
 
-def provider_page_ids(provider_id, bottom, top):
-    """Ids of rows bottom..top of a provider's requests, newest first, own and joint-tackling merged."""
-    from nqi.servicedesk.models import RequestParticipant, ServiceRequest
-
-    own = list(ServiceRequest.objects.filter(provider_id=provider_id).order_by("-submitted_at", "-id")
-               .values_list("submitted_at", "id")[:top])
-    joint_ids = RequestParticipant.objects.filter(provider_id=provider_id).values("request_id")
-    joint = list(ServiceRequest.objects.filter(pk__in=joint_ids).exclude(provider_id=provider_id)
-                 .values_list("submitted_at", "id"))
-    merged = sorted(own + joint, reverse=True)
-    return [pk for _at, pk in merged[bottom:top]]
-
+# What a list row reads (ServiceRequestListSerializer): not the description nor the organisations' other columns.
+LIST_COLUMNS = ("id", "number", "kind", "title", "product", "line_id", "urgency", "status", "enterprise__name",
+                "city", "provider__name", "expert_id", "is_joint", "submitted_at", "accept_due_at",
+                "resolve_due_at", "resolved_at", "closed_at", "rating")
 
 UNFILTERED_PARAMS = {"page", "page_size", "ordering", "format"}
 
@@ -105,6 +123,8 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mi
 
     def get_queryset(self):
         qs = visible_requests(self.request.user).select_related("enterprise", "provider")
+        if self.action == "list":
+            qs = qs.only(*LIST_COLUMNS)
         if self.action == "retrieve":
             qs = qs.prefetch_related("notes__author", "attachments", "participants__provider",
                                      "participants__expert")
