@@ -95,6 +95,8 @@ NEEDS: dict[str, tuple[str, ...]] = {
         "标准里的技术要求看不懂，能解读一下吗", "企业标准自我声明公开的步骤", "帮忙看看{product}适用哪些标准",
         "{product}出口前做一下国内外标准比对", "{standard}版本变更了，我们要做什么调整", "团体标准起草需要什么条件",
         "地方标准编写格式", "执行标准写错了",
+        "新产品市场上还没有标准，检测机构说没有依据判定", "{product}没有标准可依，想先定个企业标准",
+        "客户要求的指标比{standard}严，两边标准差多少", "{product}出口，国内标准和客户国家的要求对照一下",
     ),
     "testing": (
         "{food}要检测{food_item}", "{food}送检，测{food_item}和{food_item}", "{food}{symptom}，想化验一下是什么原因",
@@ -106,6 +108,8 @@ NEEDS: dict[str, tuple[str, ...]] = {
         "{ind}的{ind_item}客户要第三方报告", "成分分析 {product}", "水质检测 {food_item}", "{food}保质期验证要做检测吗",
         "报告什么时候出，{product}送检一周了", "{product}出厂检验项目自己做不了，能外包吗", "检测机构推荐 {product}",
         "{food}{food_item}检测 急", "化验{food}", "{ind}送检 {ind_item}",
+        "CMA报告和CNAS报告有什么区别，送检选哪种", "第三方检测机构怎么选，报告要有CMA章", "{ind}厂家，客户要{ind_item}检测报告",
+        "我们生产{instrument}，产品要做{ind_item}试验", "{product}的{ind_item}测试报告哪里能出",
     ),
     "certification": (
         "想办{sys_cert}", "{sys_cert}要准备多久，多少钱", "{product}要做{prod_cert}", "{prod_cert}流程怎么走",
@@ -116,6 +120,9 @@ NEEDS: dict[str, tuple[str, ...]] = {
         "投标要{sys_cert}证书，最快多久拿证", "{prod_cert} 申请条件", "有机转换认证",
         "新开的{food}作坊要办{licence}", "{sys_cert}认证咨询", "检测机构想扩项，资质认定增加项目", "{sys_cert}转版",
         "认证费大概多少", "{ind}强制性产品认证", "出口美国要FDA注册",
+        "{sys_cert}证书真伪在哪查", "认证证书是不是正规认证机构发的，怎么核实", "拿个{sys_cert}证书投标用",
+        "质量体系证书想尽快拿到", "ISO质量体系证 办下来要多久",
+        "新成立的检测公司，没有CMA资质能不能出报告", "实验室先申请CMA资质认定，再申请CNAS认可", "{licence}审查没通过，整改后重新申请",
     ),
     "ip": (
         "想注册商标“{brand}”", "商标注册被驳回，能复审吗", "网上有人卖假冒我们{product}的",
@@ -137,6 +144,8 @@ NEEDS: dict[str, tuple[str, ...]] = {
         "不合格产品的纠正措施", "过程质量控制", "QC成果", "质量管理水平想提升", "质量问题反复，找不到根本原因",
         "QC小组成果怎么写", "统计过程控制培训",
         "{ind}{isymptom}的问题老是反复，想请专家到厂里现场解决", "{food}{symptom}一直解决不了，想找专家帮忙攻关",
+        "抽检不合格后要复查，整改材料怎么准备", "复查之前整改要做到什么程度", "{food}加工标准化生产管理怎么搞",
+        "生产过程标准化管理，想让质量稳定下来",
     ),
     "special_equipment": (
         "{equipment}要定期检验", "{equipment}年检到期了", "{equipment}使用登记怎么办", "新装的{equipment}要监督检验",
