@@ -9,11 +9,14 @@ name, plan by year), and written with bulk_create. Any exception leaves the data
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
+import queue
+import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from django.conf import settings
@@ -28,7 +31,8 @@ from . import rollups
 from .choices import Action, Conclusion, ImportStatus, Judgement, PlanKind, RecordSource, RecordStatus
 from .importing import FileFormatError, ImportParser, MappingError, ParsedRecord
 from .importing.normalize import compact
-from .models import ImportJob, InspectionPlan, SamplingRecord, TestItemResult, record_dedup_key
+from .importing.parser import dedup_key
+from .models import ImportJob, InspectionPlan, SamplingRecord, TestItemResult
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +104,14 @@ RECORD_COLUMNS = (
 ITEM_COLUMNS = ("record_id", "item", "standard", "clause", "unit", "measured", "limit", "judgement", "sort_order")
 
 
+def parsed_dedup_key(record: ParsedRecord) -> uuid.UUID:
+    """`record_dedup_key` of a parsed row, from the parser's own normalised key (parsed text holds single
+    spaces only, so its replace() equals the model's split/join; a test holds the two together)."""
+    maker, product, batch, day = dedup_key(record)
+    text = f"{maker}\x1f{product}\x1f{batch}\x1f{day.isoformat()}"
+    return uuid.UUID(bytes=hashlib.sha1(text.encode("utf-8")).digest()[:16])
+
+
 class BatchWriter:
     """Turns batches of parsed rows into record rows and writes them: PostgreSQL's COPY (ids drawn from the
     sequence first, so the failed items can point at their records), or bulk_create elsewhere."""
@@ -141,7 +153,7 @@ class BatchWriter:
     def flush(self, batch: list[ParsedRecord]) -> None:
         if not batch:
             return
-        keys = [record_dedup_key(r.manufacturer_name, r.product_name, r.batch, r.sampling_date) for r in batch]
+        keys = [parsed_dedup_key(r) for r in batch]
         existing = self._existing(keys)
         rows: list[tuple] = []
         failed: list[tuple[int, tuple[str, ...]]] = []
@@ -251,6 +263,61 @@ def live_progress(job: ImportJob) -> tuple[int, int | None]:
     return done, total
 
 
+def read_ahead(records: Iterator[ParsedRecord], batch_size: int, depth: int = 4) -> Iterator[list[ParsedRecord]]:
+    """Batches of `records`, parsed in a second thread while this one waits for the database.
+
+    The parser is pure Python and the database works in its own process, so while a batch is checked and
+    copied (the GIL is released while psycopg waits for the server) the next batches are being parsed: on two
+    cores the two halves overlap instead of taking turns. At most `depth` batches are held. An exception in
+    the parser is raised here; if the consumer stops early, the parser thread is told to stop and joined.
+    """
+    handoff: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            batch: list[ParsedRecord] = []
+            for record in records:
+                batch.append(record)
+                if len(batch) >= batch_size:
+                    if not put(batch):
+                        return
+                    batch = []
+            if batch and not put(batch):
+                return
+            put(done)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            put(exc)
+        finally:
+            close = getattr(records, "close", None)
+            if close is not None and stop.is_set():
+                close()
+
+    worker = threading.Thread(target=produce, name="import-parser", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = handoff.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
+
+
 def import_results(path, *, plan: InspectionPlan | None = None, plan_kind: str = PlanKind.PROVINCIAL,
                    mapping=None, header_row: int | None = None, sheet=None, dry_run: bool = False,
                    publish: bool = False, actor=None, job: ImportJob | None = None,
@@ -269,13 +336,8 @@ def import_results(path, *, plan: InspectionPlan | None = None, plan_kind: str =
         with transaction.atomic():
             writer = BatchWriter(chooser=PlanChooser(plan, plan_kind, source_name, actor, dry_run),
                                  resolver=Resolver(), job=job, publish=publish, dry_run=dry_run, now=now)
-            batch: list[ParsedRecord] = []
-            for record in parser.records(progress=progress):
-                batch.append(record)
-                if len(batch) >= batch_size:
-                    writer.flush(batch)
-                    batch = []
-            writer.flush(batch)
+            for batch in read_ahead(parser.records(progress=progress), batch_size):
+                writer.flush(batch)
             if not dry_run:
                 rollups.apply(writer.delta)
                 for used in writer.chooser.used:

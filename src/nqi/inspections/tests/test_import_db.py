@@ -234,3 +234,48 @@ def test_rollup_after_import_equals_rebuild(tmp_path):
         "period", "product_category", "city", "stage", "enterprise_size", "plan_kind", "batches", "passed",
         "failed")) == kept
     assert Organisation.objects.filter(kind=OrgKind.ENTERPRISE).count() == 0
+
+
+def test_imported_records_carry_the_models_dedup_key_for_messy_names(tmp_path):
+    """The importer hashes the parser's normalised key; it must equal the model's own key, or a re-import of a
+    record entered by hand would not be recognised."""
+    path = tmp_path / "spaces.csv"
+    path.write_text(
+        "产品名称,标称生产企业名称,所在地市,抽样日期,生产日期/批号,检验结论\n"
+        "袋装 螺蛳粉,柳州市　螺香食品  有限公司,柳州市,2026.3.5,LX 2026 Ab,合 格\n"
+        "Alu 型材,广西 平果 铝业 Co,百色,2026年3月6日,b-01,不合格\n", encoding="utf-8")
+    assert run_import(path)["inserted"] == 2
+    records = list(SamplingRecord.objects.order_by("source_row"))
+    assert [r.manufacturer_name for r in records] == ["柳州市螺香食品有限公司", "广西平果铝业 Co"]  # a space kept
+    for record in records:
+        assert record.dedup_key == record.compute_dedup_key()
+
+
+def test_parse_errors_in_the_reading_thread_reach_the_importer():
+    def broken_rows():
+        yield from ({"row": n} for n in range(5))
+        raise ValueError("第6行无法读取")
+
+    batches = importer.read_ahead(broken_rows(), 2)
+    assert next(batches) == [{"row": 0}, {"row": 1}]
+    assert next(batches) == [{"row": 2}, {"row": 3}]
+    with pytest.raises(ValueError, match="第6行"):
+        list(batches)
+
+
+def test_reading_thread_stops_when_the_importer_gives_up():
+    produced = []
+
+    def endless():
+        n = 0
+        while True:
+            produced.append(n)
+            yield n
+            n += 1
+
+    batches = importer.read_ahead(endless(), 10, depth=2)
+    assert next(batches) == list(range(10))
+    batches.close()  # the import failed: the parser thread must end, not run on
+    count = len(produced)
+    assert count <= 10 * 5
+    assert len(produced) == count
