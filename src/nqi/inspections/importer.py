@@ -49,6 +49,7 @@ class Resolver:
             code: (pk, size) for pk, code, size in Organisation.objects.filter(
                 kind=OrgKind.ENTERPRISE, credit_code__isnull=False).values_list("pk", "credit_code", "size")}
         self.labs: dict[str, int] = {}
+        self.lab_ids: dict[str, int | None] = {}
         for pk, name, short in Organisation.objects.filter(kind=OrgKind.PROVIDER).values_list(
                 "pk", "name", "short_name"):
             self.labs[compact(name)] = pk
@@ -59,7 +60,14 @@ class Resolver:
         return self.enterprises.get(code, (None, "")) if code else (None, "")
 
     def lab(self, name: str) -> int | None:
-        return self.labs.get(compact(name)) if name else None
+        """The lab's id by its name as written (memoised: a file names a handful of labs thousands of times)."""
+        if not name:
+            return None
+        try:
+            return self.lab_ids[name]
+        except KeyError:
+            pk = self.lab_ids[name] = self.labs.get(compact(name))
+            return pk
 
 
 class PlanChooser:
