@@ -25,8 +25,9 @@ from .models import ServiceRequest
 DELIVERED_STATUSES = [RequestStatus.RESOLVED, RequestStatus.CLOSED]
 COUNTERS = ["total", "delivered", "problems_solved", "on_time", "timed", "rating_sum", "rating_count", "open"]
 # The request fields a bucket or a counter depends on; saves touching none of them leave the rollups alone.
-TRACKED_FIELDS = ["city", "line_id", "submitted_at", "kind", "status", "resolved_on_time", "rating", "enterprise_id"]
-_TRACKED_NAMES = set(TRACKED_FIELDS) | {"line", "enterprise"}
+TRACKED_FIELDS = ["city", "line_id", "submitted_at", "kind", "status", "resolved_on_time", "rating", "enterprise_id",
+                  "provider_id"]
+_TRACKED_NAMES = set(TRACKED_FIELDS) | {"line", "enterprise", "provider"}
 
 
 class RequestMonthRollup(models.Model):
@@ -69,6 +70,19 @@ class EnterpriseDeliveryRollup(models.Model):
         return f"{self.city} {self.enterprise_id}: {self.delivered}"
 
 
+class ProviderRequestRollup(models.Model):
+    """How many requests are dispatched to a provider (as lead, not joint tackling): its request list's count."""
+
+    provider_id = models.BigIntegerField(unique=True)
+    total = models.IntegerField(default=0)
+
+    class Meta:
+        app_label = "servicedesk"
+
+    def __str__(self):
+        return f"provider {self.provider_id}: {self.total}"
+
+
 class RollupBuild(models.Model):
     """Present once `rebuild()` has counted the requests of this database."""
 
@@ -101,7 +115,7 @@ def _contribution(row: dict):
         "open": int(row["status"] in OPEN_STATUSES),
     }
     month_key = (row["city"], row["line_id"] or "", row["line_id"], month_of(row["submitted_at"]))
-    return month_key, counters, (row["city"], row["enterprise_id"]), int(delivered)
+    return month_key, counters, (row["city"], row["enterprise_id"]), int(delivered), row["provider_id"]
 
 
 def _row_of(instance) -> dict:
@@ -122,15 +136,17 @@ def _upsert(model, key_columns: list, values: list, counters: dict):
 
 def apply_change(before: dict | None, after: dict | None):
     """Move one request's contribution from its old state to its new one (either may be None)."""
-    months, enterprises = {}, {}
+    months, enterprises, providers = {}, {}, {}
     for row, sign in ((before, -1), (after, 1)):
         if row is None:
             continue
-        month_key, counters, enterprise_key, delivered = _contribution(row)
+        month_key, counters, enterprise_key, delivered, provider_id = _contribution(row)
         bucket = months.setdefault(month_key, dict.fromkeys(COUNTERS, 0))
         for name, value in counters.items():
             bucket[name] += sign * value
         enterprises[enterprise_key] = enterprises.get(enterprise_key, 0) + sign * delivered
+        if provider_id is not None:
+            providers[provider_id] = providers.get(provider_id, 0) + sign
     for (city, line_key, line, month), counters in months.items():
         if any(counters.values()):
             _upsert(RequestMonthRollup, ["city", "line_key", "line", "month"],
@@ -139,6 +155,9 @@ def apply_change(before: dict | None, after: dict | None):
         if delivered:
             _upsert(EnterpriseDeliveryRollup, ["city", "enterprise_id"], [city, enterprise_id],
                     {"delivered": delivered})
+    for provider_id, total in providers.items():
+        if total:
+            _upsert(ProviderRequestRollup, ["provider_id"], [provider_id], {"total": total})
 
 
 def _stored_row(pk) -> dict | None:
@@ -181,10 +200,11 @@ def rebuild():
         with connection.cursor() as cursor:
             # Wait for writers in flight and hold new ones off, so no save falls between the count and the swap.
             cursor.execute(f"LOCK TABLE {ServiceRequest._meta.db_table} IN SHARE MODE")
-            for model in (RequestMonthRollup, EnterpriseDeliveryRollup, RollupBuild):
+            for model in (RequestMonthRollup, EnterpriseDeliveryRollup, ProviderRequestRollup, RollupBuild):
                 cursor.execute(f"LOCK TABLE {model._meta.db_table} IN EXCLUSIVE MODE")
     RequestMonthRollup.objects.all().delete()
     EnterpriseDeliveryRollup.objects.all().delete()
+    ProviderRequestRollup.objects.all().delete()
     RollupBuild.objects.all().delete()
     delivered = Q(status__in=DELIVERED_STATUSES)
     month = TruncMonth("submitted_at", output_field=models.DateField(), tzinfo=timezone.get_default_timezone())
@@ -200,6 +220,9 @@ def rebuild():
     EnterpriseDeliveryRollup.objects.bulk_create(
         [EnterpriseDeliveryRollup(**g) for g in ServiceRequest.objects.filter(delivered)
          .values("city", "enterprise_id").annotate(delivered=Count("id")).order_by()], batch_size=2000)
+    ProviderRequestRollup.objects.bulk_create(
+        [ProviderRequestRollup(**g) for g in ServiceRequest.objects.filter(provider_id__isnull=False)
+         .values("provider_id").annotate(total=Count("id")).order_by()], batch_size=2000)
     RollupBuild.objects.create()
 
 
@@ -252,3 +275,34 @@ def enterprises_served(cities: list) -> int:
 def request_count(cities: list) -> int:
     """How many requests there are in these cities ([] for all): the same number as COUNT(*) over them."""
     return month_rows(cities).aggregate(n=Coalesce(Sum("total"), 0))["n"]
+
+
+def _if_built(count_sql: str, params: list) -> int | None:
+    """Run a count over the rollups in one statement that also checks they were built; None if they were not
+    (the caller then counts the requests themselves)."""
+    built = connection.ops.quote_name(RollupBuild._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT CASE WHEN EXISTS (SELECT 1 FROM {built}) THEN ({count_sql}) END", params)
+        value = cursor.fetchone()[0]
+    return None if value is None else int(value)
+
+
+def list_count(cities: list) -> int | None:
+    """`request_count` for a request list, in one round trip; None if the rollups were never built."""
+    table = connection.ops.quote_name(RequestMonthRollup._meta.db_table)
+    where = f" WHERE city IN ({', '.join(['%s'] * len(cities))})" if cities else ""
+    return _if_built(f"SELECT COALESCE(SUM(total), 0) FROM {table}{where}", list(cities))
+
+
+def provider_list_count(provider_id: int) -> int | None:
+    """A provider's request list: the requests it leads (from the rollup) plus the joint-tackling ones led by
+    others (few, counted live), in one round trip; None if the rollups were never built."""
+    from .models import RequestParticipant
+
+    rollup = connection.ops.quote_name(ProviderRequestRollup._meta.db_table)
+    requests = connection.ops.quote_name(ServiceRequest._meta.db_table)
+    participants = connection.ops.quote_name(RequestParticipant._meta.db_table)
+    sql = (f"SELECT COALESCE((SELECT total FROM {rollup} WHERE provider_id = %s), 0) + "
+           f"(SELECT COUNT(DISTINCT p.request_id) FROM {participants} p JOIN {requests} r ON r.id = p.request_id "
+           f"WHERE p.provider_id = %s AND (r.provider_id IS NULL OR r.provider_id <> %s))")
+    return _if_built(sql, [provider_id] * 3)

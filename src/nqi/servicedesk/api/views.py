@@ -49,12 +49,13 @@ class RequestCountPaginator(Paginator):
 
     @cached_property
     def count(self):
-        cities = rollups.scope_cities(self.object_list)
-        if cities is not None and rollups.usable():
-            return rollups.request_count(cities)
+        """From the rollups when they stand for the list (one round trip), else counted."""
         if self.provider_id:
-            return provider_request_count(self.provider_id)
-        return super().count
+            counted = rollups.provider_list_count(self.provider_id)
+            return counted if counted is not None else provider_request_count(self.provider_id)
+        cities = rollups.scope_cities(self.object_list)
+        counted = rollups.list_count(cities) if cities is not None else None
+        return counted if counted is not None else super().count
 
 
 def _tables():
