@@ -5,7 +5,7 @@ from nqi.accounts.choices import OrgKind
 from nqi.accounts.models import Organisation
 from nqi.catalog.models import Expert, ServiceItem
 from nqi.core.models import AuditEntry, ServiceLine
-from nqi.servicedesk.choices import RequestKind, Urgency
+from nqi.servicedesk.choices import RequestKind, RequestStatus, Urgency
 from nqi.servicedesk.models import Attachment, ProgressNote, RequestParticipant, ServiceRequest, SolvedCase
 
 
@@ -67,25 +67,44 @@ class ServiceRequestListSerializer(serializers.ModelSerializer):
 
     def to_representation(self, r):
         """The list is the busiest endpoint: build each row directly (same output as the declared fields, which
-        still describe it in the schema; a test compares the two) instead of walking 22 generic fields."""
+        still describe it in the schema; tests compare the two) instead of walking 22 generic fields. The API's
+        list pages hand in `LIST_VALUES` dicts; single requests come as instances."""
         if type(self) is not ServiceRequestListSerializer:
             return super().to_representation(r)
-        return {
+        if isinstance(r, dict):
+            return _list_row(r)
+        return _list_row({
             "id": r.id, "number": r.number, "kind": r.kind, "title": r.title, "product": r.product,
-            "line": r.line_id, "urgency": r.urgency, "status": r.status,
-            "status_display": str(_status_labels().get(r.status, r.status)),
-            "enterprise": r.enterprise_id, "enterprise_name": r.enterprise.name, "city": r.city,
-            "provider": r.provider_id, "provider_name": r.provider.name if r.provider_id else None,
-            "expert": r.expert_id, "is_joint": r.is_joint, "submitted_at": _moment(r.submitted_at),
-            "accept_due_at": _moment(r.accept_due_at), "resolve_due_at": _moment(r.resolve_due_at),
-            "resolved_at": _moment(r.resolved_at), "closed_at": _moment(r.closed_at), "rating": r.rating,
-        }
+            "line_id": r.line_id, "urgency": r.urgency, "status": r.status, "enterprise_id": r.enterprise_id,
+            "enterprise__name": r.enterprise.name, "city": r.city, "provider_id": r.provider_id,
+            "provider__name": r.provider.name if r.provider_id else None, "expert_id": r.expert_id,
+            "is_joint": r.is_joint, "submitted_at": r.submitted_at, "accept_due_at": r.accept_due_at,
+            "resolve_due_at": r.resolve_due_at, "resolved_at": r.resolved_at, "closed_at": r.closed_at,
+            "rating": r.rating,
+        })
 
 
-def _status_labels():
-    from nqi.servicedesk.choices import RequestStatus
+# The columns a list row is built from (`.values()` names).
+LIST_VALUES = ("id", "number", "kind", "title", "product", "line_id", "urgency", "status", "enterprise_id",
+               "enterprise__name", "city", "provider_id", "provider__name", "expert_id", "is_joint", "submitted_at",
+               "accept_due_at", "resolve_due_at", "resolved_at", "closed_at", "rating")
 
-    return dict(RequestStatus.choices)
+
+def _list_row(r: dict) -> dict:
+    status = r["status"]
+    return {
+        "id": r["id"], "number": r["number"], "kind": r["kind"], "title": r["title"], "product": r["product"],
+        "line": r["line_id"], "urgency": r["urgency"], "status": status,
+        "status_display": str(_STATUS_LABELS.get(status, status)),
+        "enterprise": r["enterprise_id"], "enterprise_name": r["enterprise__name"], "city": r["city"],
+        "provider": r["provider_id"], "provider_name": r["provider__name"], "expert": r["expert_id"],
+        "is_joint": r["is_joint"], "submitted_at": _moment(r["submitted_at"]),
+        "accept_due_at": _moment(r["accept_due_at"]), "resolve_due_at": _moment(r["resolve_due_at"]),
+        "resolved_at": _moment(r["resolved_at"]), "closed_at": _moment(r["closed_at"]), "rating": r["rating"],
+    }
+
+
+_STATUS_LABELS = dict(RequestStatus.choices)  # lazy labels: str() translates them per request
 
 
 class ServiceRequestDetailSerializer(ServiceRequestListSerializer):

@@ -189,6 +189,10 @@ def test_fast_list_rows_equal_the_declared_fields(desk):
     fast = ServiceRequestListSerializer(req).data
     generic = drf.ModelSerializer.to_representation(ServiceRequestListSerializer(), req)
     assert fast == dict(generic) and fast["provider_name"] == desk.provider.name
+    # The list pages build the same rows from `.values()`, for every role's page (the provider's merged one too).
+    for user in (desk.enterprise_user, desk.provider_user, desk.regulator):
+        (row,) = [r for r in client_for(user).get("/api/v1/requests/").json()["results"] if r["id"] == req.pk]
+        assert row == dict(generic), user.username
 
 
 def test_provider_pages_merge_own_and_joint_requests_in_date_order(desk):
