@@ -1,6 +1,7 @@
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from nqi.core import workdays
 
@@ -34,10 +35,11 @@ def due_label(moment):
     when = timezone.localtime(moment).strftime("%Y-%m-%d")
     if moment < timezone.now():
         late = max(1, workdays.working_days_between(due_day, today))
-        return format_html('<span class="overdue">{}（已超期{}个工作日）</span>', when, late)
+        return format_html('<span class="overdue">{}</span>',
+                           _("%(day)s（已超期%(n)s个工作日）") % {"day": when, "n": late})
     if left == 0:
-        return format_html('<span class="text-warning fw-semibold">{}（今日到期）</span>', when)
-    return format_html("{}（还剩{}个工作日）", when, left)
+        return format_html('<span class="text-warning fw-semibold">{}</span>', _("%(day)s（今日到期）") % {"day": when})
+    return _("%(day)s（还剩%(n)s个工作日）") % {"day": when, "n": left}
 
 
 @register.filter
