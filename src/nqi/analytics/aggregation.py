@@ -7,8 +7,10 @@ functions of `nqi.analytics.stats`.
 Two rules the bureau asked for are built in:
 - Risk monitoring (风险监测) is excluded unless asked for by kind: its results are not used for penalties and
   its samples are chosen where risk is suspected.
-- `Filters.extra` takes further rollup filters (e.g. a coming `selection` = random / targeted dimension), so a
-  random-sample-only pass rate needs no new function once the rollup carries that column.
+- Batches a risk-based sampling plan targeted (selection = targeted) fail more often by design. `Filters.selection`
+  "random" leaves them out (random draws and ordinary 双随机 spot checks), "targeted" shows them alone, and
+  `targeted_total` tells a page that its figures contain them.
+- `Filters.extra` takes further rollup filters (the same column names on the rollup and the records).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nqi.accounts.choices import EnterpriseSize
 from nqi.core.choices import City
-from nqi.inspections.choices import Conclusion, Judgement, PlanKind, Stage
+from nqi.inspections.choices import Conclusion, Judgement, PlanKind, Selection, Stage
 from nqi.inspections.models import TestItemResult
 
 from . import stats
@@ -50,6 +52,10 @@ METHODS = {"wilson": _("Wilson 区间"), "jeffreys": _("Jeffreys 区间")}
 
 # The plan kinds counted in a pass rate when no kind is chosen: everything but risk monitoring.
 SUPERVISION_KINDS = [k for k in PlanKind.values if k != PlanKind.RISK_MONITORING]
+# Query value of `selection` -> the rollup / record selections it counts. Ordinary spot checks follow the
+# 双随机 rule, so "random" counts them with a sampling plan's random share.
+SELECTIONS = {"random": [Selection.RANDOM, Selection.ORDINARY], "targeted": [Selection.TARGETED]}
+SELECTION_LABELS = {"random": _("随机抽取（不含风险定向批次）"), "targeted": _("仅风险定向批次")}
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,7 @@ class Filters:
     stage: str = ""
     size: str = ""
     kind: str = ""
+    selection: str = ""
     extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
@@ -84,6 +91,8 @@ class Filters:
                              ("size", "enterprise_size")):
             if getattr(self, name):
                 q &= Q(**{column: getattr(self, name)})
+        if self.selection in SELECTIONS:
+            q &= Q(selection__in=SELECTIONS[self.selection])
         return q & Q(**dict(self.extra))
 
     def record_q(self) -> Q:
@@ -98,6 +107,8 @@ class Filters:
                              ("size", "enterprise_size")):
             if getattr(self, name):
                 q &= Q(**{column: getattr(self, name)})
+        if self.selection in SELECTIONS:
+            q &= Q(selection__in=SELECTIONS[self.selection])
         return q & Q(**dict(self.extra))
 
 
@@ -279,6 +290,13 @@ def dashboard_panels(user, by: str, filters: Filters, method: str = "wilson", gr
     changes = stats.period_changes([(r.label, r.rate.passed, r.rate.total) for r in trend_table.rows])
     return Panels(_breakdown(by, _group(rows, by, granularity), method, granularity), trend_table, changes,
                   _funnel(funnel_by, _group(rows, funnel_by)))
+
+
+def targeted_total(user, filters: Filters) -> tuple[int, int]:
+    """(passed, batches) of risk-targeted batches under the same filters: a page warns when its figures hold them."""
+    if filters.selection and filters.selection != "targeted":
+        return 0, 0
+    return totals(user, replace(filters, selection="targeted"))
 
 
 def risk_monitoring_total(user, filters: Filters) -> tuple[int, int]:

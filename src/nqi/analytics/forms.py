@@ -9,7 +9,14 @@ from nqi.accounts.choices import EnterpriseSize
 from nqi.core.choices import City
 from nqi.inspections.choices import PlanKind, Stage
 
-from .aggregation import DIMENSION_LABELS, FUNNEL_DIMENSIONS, GRANULARITIES, METHODS, Filters
+from .aggregation import (
+    DIMENSION_LABELS,
+    FUNNEL_DIMENSIONS,
+    GRANULARITIES,
+    METHODS,
+    SELECTION_LABELS,
+    Filters,
+)
 
 
 class MonthField(forms.CharField):
@@ -38,6 +45,9 @@ class DashboardFilterForm(forms.Form):
                              required=False)
     kind = forms.ChoiceField(label=_("抽查类型"), required=False,
                              choices=[("", _("监督抽查（不含风险监测）"))] + list(PlanKind.choices))
+    selection = forms.ChoiceField(label=_("抽取方式"), required=False,
+                                  choices=[("", _("全部批次"))] + list(SELECTION_LABELS.items()),
+                                  help_text=_("风险定向批次有意抽取高风险企业，不合格率偏高"))
     method = forms.ChoiceField(label=_("区间方法"), choices=list(METHODS.items()), required=False)
     granularity = forms.ChoiceField(label=_("趋势粒度"), choices=list(GRANULARITIES.items()), required=False)
     funnel = forms.ChoiceField(label=_("漏斗图比较"), required=False,
@@ -64,4 +74,4 @@ class DashboardFilterForm(forms.Form):
     def filters(self) -> Filters:
         return Filters(month_from=self.value("month_from", None), month_to=self.value("month_to", None),
                        category=self.value("category"), city=self.value("city"), stage=self.value("stage"),
-                       size=self.value("size"), kind=self.value("kind"))
+                       size=self.value("size"), kind=self.value("kind"), selection=self.value("selection"))

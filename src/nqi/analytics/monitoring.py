@@ -4,7 +4,7 @@ The refresh reads one GROUP BY of the last `months` months of decided supervisio
 day) - a bounded, indexed scan done in the background (`nqi analytics refresh` or the django-tasks task), never
 on a page view. The first `baseline_months` of the window are the baseline, the rest are monitored; see
 `stats.cusum_by_group_counts` for why per-day counts keep the chart's false-alarm guarantee. Risk monitoring is
-left out (targeted, not used for penalties).
+left out (targeted, not used for penalties), and so are the risk-targeted batches of sampling plans.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from nqi.inspections.choices import Conclusion
+from nqi.inspections.choices import Conclusion, Selection
 from nqi.inspections.models import SamplingRecord
 
 from . import stats
@@ -45,6 +45,8 @@ def daily_counts(start: dt.date, end: dt.date):
             .filter(sampling_date__gte=start, sampling_date__lte=end, plan_kind__in=SUPERVISION_KINDS,
                     conclusion__in=[Conclusion.PASS, Conclusion.FAIL])
             .exclude(product_category="")
+            # Risk-targeted batches fail more often by design: counted here they would raise false alarms.
+            .exclude(selection=Selection.TARGETED)
             .values_list("city", "product_category", "sampling_date")
             .annotate(failed=Count("id", filter=Q(conclusion=Conclusion.FAIL)), batches=Count("id"))
             .order_by())

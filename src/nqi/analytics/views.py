@@ -58,6 +58,7 @@ def dashboard(request):
     panels = agg.dashboard_panels(user, by, filters, method, granularity, funnel_by)
     table, trend_table, changes, funnel = panels.table, panels.trend, panels.changes, panels.funnel
     risk_passed, risk_total = (0, 0) if filters.kind else agg.risk_monitoring_total(user, filters)
+    targeted_passed, targeted_batches = agg.targeted_total(user, filters)
     if request.GET.get("format") == "xlsx":
         return xlsx_response("抽查合格率统计.xlsx", "", None,
                              sheets=exports.dashboard_sheets(table, trend_table, changes, funnel))
@@ -68,6 +69,9 @@ def dashboard(request):
         "funnel_label": agg.DIMENSION_LABELS[funnel_by], "method_label": agg.METHODS[method],
         "risk": {"passed": risk_passed, "total": risk_total, "failed": risk_total - risk_passed},
         "city_locked": regulated_city(user),
+        "targeted": {"batches": targeted_batches, "failed": targeted_batches - targeted_passed,
+                     "share": targeted_batches / table.overall.total if table.overall.total else 0},
+        "random_only_query": _query_without(request, "format", "selection", "page"),
         "bar_chart": charts.pass_rate_bar_chart(rates, _("按%(dim)s的批次合格率") % {"dim": agg.DIMENSION_LABELS[by]}),
         "trend_chart": charts.trend_chart([r.rate for r in trend_table.rows], _("合格率趋势")),
         "funnel_chart": (charts.funnel_chart(funnel.points, funnel.overall_rate) if funnel.overall_rate is not None

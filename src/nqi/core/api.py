@@ -23,6 +23,8 @@ def exception_handler(exc, context):
         return Response({"detail": exc.message, "code": "invalid_transition"}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        if "__all__" in detail:  # Django's key for errors of no one field; DRF clients know "non_field_errors"
+            detail["non_field_errors"] = detail.pop("__all__")
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)

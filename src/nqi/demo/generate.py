@@ -548,9 +548,11 @@ def build_world(seed=2026, scale: Scale | None = None, progress=None, now=None) 
     if scale.inspections:
         from nqi.analytics import monitoring
         from nqi.inspections import demo as inspections_demo
+        from nqi.planning import demo as planning_demo
 
         inspections_demo.build(rng, now)
         monitoring.refresh()
+        planning_demo.build(now)
     with transaction.atomic():
         build_cases(world, rng, now)
         build_today(world, rng, now)

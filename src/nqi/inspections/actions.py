@@ -248,6 +248,10 @@ def do_record_sampling(actor, plan, data: NewSample, task=None, at=None) -> Samp
     unit_code = _clean_code(data.sampled_unit_uscc, "sampled_unit_uscc")
     manufacturer = _enterprise_by_code(manufacturer_code)
     sampled_unit = _enterprise_by_code(unit_code)
+    if task is not None and task.enterprise_id and (manufacturer is None or manufacturer.pk != task.enterprise_id):
+        # A planned batch counts as random or targeted only for the enterprise the plan chose.
+        raise ValidationError({"manufacturer_uscc": _("该任务指定的受检企业为“%(e)s”，请填写该企业的统一社会信用代码") % {
+            "e": task.enterprise_name or task.enterprise}})
     if sampled_unit is None and data.stage == Stage.PRODUCTION:
         sampled_unit = manufacturer  # sampled at the factory: the maker is the sampled unit
     record = SamplingRecord(
@@ -258,10 +262,11 @@ def do_record_sampling(actor, plan, data: NewSample, task=None, at=None) -> Samp
         sampled_unit_uscc=unit_code, manufacturer=manufacturer, manufacturer_name=data.manufacturer_name.strip(),
         manufacturer_uscc=manufacturer_code, manufacturer_address=data.manufacturer_address,
         enterprise_size=manufacturer.size if manufacturer else "", product_name=data.product_name.strip(),
-        product_category=data.product_category.strip(), specification=data.specification,
+        product_category=data.product_category.strip() or (task.product_category if task else ""),
+        specification=data.specification,
         trademark=data.trademark, batch_no=data.batch_no.strip(), production_date=data.production_date,
         sample_quantity=data.sample_quantity.strip(), backup_quantity=data.backup_quantity.strip(),
-        remarks=data.remarks, source=RecordSource.MANUAL,
+        remarks=data.remarks, source=RecordSource.MANUAL, selection=task.selection if task else "",
     )
     record.dedup_key = record.compute_dedup_key()
     if SamplingRecord.objects.filter(dedup_key=record.dedup_key).exists():

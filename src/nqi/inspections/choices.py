@@ -12,6 +12,14 @@ class PlanKind(models.TextChoices):
     RISK_MONITORING = "risk_monitoring", _("风险监测")
 
 
+class Selection(models.TextChoices):
+    """How a batch's enterprise was chosen. Blank: an ordinary spot check, not from a risk-based sampling plan."""
+
+    ORDINARY = "", _("常规抽查")
+    RANDOM = "random", _("双随机抽取")
+    TARGETED = "targeted", _("风险定向")
+
+
 class PlanStatus(models.TextChoices):
     DRAFT = "draft", _("草拟")
     ACTIVE = "active", _("实施中")

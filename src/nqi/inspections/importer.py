@@ -234,6 +234,8 @@ class JobProgress:
             if connection.vendor == "postgresql":
                 if self._side is None:
                     self._side = connections.create_connection("default")
+                    # Reported from the parser's thread (see read_ahead), closed from the importer's.
+                    self._side.inc_thread_sharing()
                     with self._side.cursor() as cursor:
                         cursor.execute("SET lock_timeout = '2s'")
                 with self._side.cursor() as cursor:
@@ -251,6 +253,7 @@ class JobProgress:
     def close(self) -> None:
         if self._side is not None:
             self._side.close()
+            self._side.dec_thread_sharing()
             self._side = None
 
 

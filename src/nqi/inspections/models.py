@@ -25,6 +25,7 @@ from .choices import (
     RecordSource,
     RecordStatus,
     RetestPayer,
+    Selection,
     Stage,
     TaskStatus,
 )
@@ -95,6 +96,14 @@ class SamplingTask(TimeStampedModel):
     quota = models.PositiveIntegerField(_("任务批次数"), default=1)
     due_date = models.DateField(_("完成期限"), null=True, blank=True)
     status = models.CharField(_("状态"), max_length=10, choices=TaskStatus.choices, default=TaskStatus.ASSIGNED)
+    # Set when the task comes from a risk-based sampling plan (planning app): the enterprise to sample, whether
+    # it was drawn at random or targeted by risk, and its inclusion probability for unbiased estimates.
+    enterprise = models.ForeignKey("accounts.Organisation", null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="planned_inspection_tasks", verbose_name=_("受检企业"))
+    enterprise_name = models.CharField(_("受检企业名称"), max_length=200, blank=True, default="", db_default="")
+    selection = models.CharField(_("抽取方式"), max_length=10, choices=Selection.choices, blank=True, default="",
+                                 db_default="")
+    inclusion_probability = models.FloatField(_("入样概率"), null=True, blank=True)
 
     class Meta:
         ordering = ["plan", "product_category", "city"]
@@ -102,6 +111,9 @@ class SamplingTask(TimeStampedModel):
         verbose_name_plural = _("抽样任务")
 
     def __str__(self):
+        if self.selection:
+            return (f"{self.plan.name} · {self.enterprise_name or self.enterprise} · {self.product_category} · "
+                    f"{self.get_selection_display()} {self.quota}批 · {self.lab}")
         return f"{self.plan.name} · {self.product_category} · {self.lab}"
 
 
@@ -177,6 +189,9 @@ class SamplingRecord(TimeStampedModel):
                                    related_name="records", db_index=False, verbose_name=_("导入批次"))
     source_row = models.PositiveIntegerField(_("导入文件行号"), null=True, blank=True)
     remarks = models.CharField(_("备注"), max_length=300, blank=True)
+    # Copied from the task when the batch is recorded. A database default too: the importer's COPY lists columns.
+    selection = models.CharField(_("抽取方式"), max_length=10, choices=Selection.choices, blank=True, default="",
+                                 db_default="", help_text=_("来自风险抽样方案的任务：双随机抽取或风险定向"))
     dedup_key = models.UUIDField(_("去重键"), editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)  # not indexed here (see above)
 
@@ -384,7 +399,8 @@ class ImportJob(models.Model):
 
 
 class InspectionRollup(models.Model):
-    """Batches / passed / failed per month, product category, city, stage, enterprise size and plan kind.
+    """Batches / passed / failed per month, product category, city, stage, enterprise size, plan kind and
+    selection (random / targeted / ordinary), so a targeted sample's low pass rate can be told apart.
 
     Kept in step with SamplingRecord in the same transaction as every write (import, result entry, override,
     re-test), so pass-rate statistics over millions of records read a few thousand rows. Only records with a
@@ -397,6 +413,8 @@ class InspectionRollup(models.Model):
     stage = models.CharField(_("抽样环节"), max_length=12, choices=Stage.choices, blank=True)
     enterprise_size = models.CharField(_("企业规模"), max_length=10, blank=True)
     plan_kind = models.CharField(_("抽查类型"), max_length=20, choices=PlanKind.choices)
+    selection = models.CharField(_("抽取方式"), max_length=10, choices=Selection.choices, blank=True, default="",
+                                 db_default="")
     batches = models.IntegerField(_("批次"), default=0)
     passed = models.IntegerField(_("合格批次"), default=0)
     failed = models.IntegerField(_("不合格批次"), default=0)
@@ -405,7 +423,7 @@ class InspectionRollup(models.Model):
         ordering = ["period", "product_category", "city"]
         constraints = [
             models.UniqueConstraint(fields=["period", "product_category", "city", "stage", "enterprise_size",
-                                            "plan_kind"], name="inspections_rollup_key"),
+                                            "plan_kind", "selection"], name="inspections_rollup_key"),
         ]
         indexes = [models.Index(fields=["plan_kind", "period"]), models.Index(fields=["city", "period"])]
         verbose_name = _("抽查统计汇总")
@@ -421,5 +439,5 @@ class InspectionRollup(models.Model):
 
 __all__ = [
     "Conclusion", "Escalation", "FollowUp", "ImportJob", "InspectionPlan", "InspectionRollup", "Judgement",
-    "Objection", "SamplingRecord", "SamplingTask", "TestItemResult", "record_dedup_key",
+    "Objection", "SamplingRecord", "SamplingTask", "Selection", "TestItemResult", "record_dedup_key",
 ]

@@ -15,20 +15,22 @@ from django.db.models.functions import TruncMonth
 from .choices import Conclusion
 from .models import InspectionRollup, SamplingRecord
 
-KEY_FIELDS = ("period", "product_category", "city", "stage", "enterprise_size", "plan_kind")
+KEY_FIELDS = ("period", "product_category", "city", "stage", "enterprise_size", "plan_kind", "selection")
 
 
 def month_of(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
-def key_for(sampling_date, product_category, city, stage, enterprise_size, plan_kind) -> tuple:
-    return (month_of(sampling_date), product_category or "", city, stage or "", enterprise_size or "", plan_kind)
+def key_for(sampling_date, product_category, city, stage, enterprise_size, plan_kind, selection="") -> tuple:
+    """The rollup key of a batch. `selection` is blank for ordinary spot checks (and every imported row)."""
+    return (month_of(sampling_date), product_category or "", city, stage or "", enterprise_size or "", plan_kind,
+            selection or "")
 
 
 def record_key(record: SamplingRecord) -> tuple:
     return key_for(record.sampling_date, record.product_category, record.city, record.stage,
-                   record.enterprise_size, record.plan_kind)
+                   record.enterprise_size, record.plan_kind, record.selection)
 
 
 class RollupDelta:
@@ -84,7 +86,7 @@ def rebuild() -> int:
     InspectionRollup.objects.all().delete()
     grouped = (SamplingRecord.objects.filter(conclusion__in=[Conclusion.PASS, Conclusion.FAIL])
                .annotate(period=TruncMonth("sampling_date"))
-               .values("period", "product_category", "city", "stage", "enterprise_size", "plan_kind")
+               .values("period", "product_category", "city", "stage", "enterprise_size", "plan_kind", "selection")
                .annotate(batches=Count("id"), passed=Count("id", filter=Q(conclusion=Conclusion.PASS)),
                          failed=Count("id", filter=Q(conclusion=Conclusion.FAIL)))
                .order_by())
@@ -95,7 +97,8 @@ def rebuild() -> int:
             period = period.date()
         rows.append(InspectionRollup(period=period, product_category=g["product_category"], city=g["city"],
                                      stage=g["stage"], enterprise_size=g["enterprise_size"],
-                                     plan_kind=g["plan_kind"], batches=g["batches"], passed=g["passed"],
+                                     plan_kind=g["plan_kind"], selection=g["selection"],
+                                     batches=g["batches"], passed=g["passed"],
                                      failed=g["failed"]))
     InspectionRollup.objects.bulk_create(rows, batch_size=2000)
     return len(rows)

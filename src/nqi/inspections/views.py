@@ -92,8 +92,14 @@ def _plan_context(request, plan, task_form=None):
     tasks = visible_tasks(request.user, plan.tasks.select_related("lab")).annotate(sampled=Count("records"))
     manage = actions._may_manage_plan(request.user, plan) or (
         request.user.role == Role.CITY_REGULATOR and not plan.owner_city)
+    # A plan adopted from a risk-based sampling plan: its unbiased pass-rate estimate, for those who may see it.
+    from nqi.planning.estimates import scheme_estimate
+    from nqi.planning.scoping import visible_schemes
+
+    risk_plan = visible_schemes(request.user).filter(adopted_plan=plan).first()
     return {
-        "plan": plan, "counts": counts, "tasks": tasks,
+        "plan": plan, "counts": counts, "tasks": tasks, "has_planned_tasks": plan.tasks.exclude(selection="").exists(),
+        "risk_plan": risk_plan, "risk_estimate": scheme_estimate(risk_plan) if risk_plan else None,
         "percent": min(100, int(counts["sampled"] * 100 / plan.quota)) if plan.quota else None,
         "task_form": task_form or (forms.TaskForm() if manage else None),
         "may_publish": actions.is_region_level(request.user) or (

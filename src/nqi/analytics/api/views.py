@@ -17,7 +17,7 @@ from . import serializers as s
 
 NOTES = {
     "risk_monitoring": "默认不含风险监测（其结果不用于处罚）；kind=risk_monitoring 单独查看。",
-    "targeted_samples": "按风险定向抽取的样本不合格率高于总体，合格率低不等于质量下降；目前数据尚未区分随机与定向样本。",
+    "targeted_samples": "按风险定向抽取的样本不合格率高于总体，合格率低不等于质量下降；selection=random 只统计随机抽取批次。",
 }
 
 
@@ -48,7 +48,9 @@ class PassRatesView(APIView):
             "by": by, "method": method, "granularity": granularity,
             "filters": {"month_from": filters.month_from, "month_to": filters.month_to, "category": filters.category,
                         "city": filters.city or regulated_city(user) or "", "stage": filters.stage,
-                        "size": filters.size, "kind": filters.kind or "supervision"},
+                        "size": filters.size, "kind": filters.kind or "supervision",
+                        "selection": filters.selection or "all"},
+            "targeted_batches": agg.targeted_total(user, filters)[1],
             "rates": [s.pass_rate(r.rate, r.key) for r in table.rows],
             "overall": s.pass_rate(table.overall),
             "trend": [s.pass_rate(r.rate, r.key) for r in trend.rows],

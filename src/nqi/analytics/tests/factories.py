@@ -17,7 +17,7 @@ def plan(kind=PlanKind.PROVINCIAL, year=2026):
 
 def records(plan_, *, n, failed=0, city="450200", category="螺蛳粉", day=dt.date(2026, 5, 10), stage="production",
             size="small", manufacturer=None, manufacturer_name="测试螺蛳粉有限公司", uscc="", failed_items=(),
-            conclusion=None, spread_days=1):
+            conclusion=None, spread_days=1, selection=""):
     """n decided records, `failed` of them failed at evenly spaced positions (the first is one), over
     `spread_days` days from `day`."""
     failing = {k * n // failed for k in range(failed)} if failed else set()
@@ -32,7 +32,7 @@ def records(plan_, *, n, failed=0, city="450200", category="螺蛳粉", day=dt.d
             enterprise_size=size, product_name=f"{category}{number}", product_category=category,
             status=RecordStatus.FINAL,
             conclusion=conclusion if conclusion is not None else (Conclusion.FAIL if is_failed else Conclusion.PASS),
-            failed_items_text="、".join(failed_items) if is_failed else "",
+            failed_items_text="、".join(failed_items) if is_failed else "", selection=selection,
             dedup_key=record_dedup_key(manufacturer_name, f"{category}{number}", str(number), sampled)))
     SamplingRecord.objects.bulk_create(made)
     saved = list(SamplingRecord.objects.filter(number__in=[r.number for r in made]))

@@ -47,7 +47,8 @@ class SamplingTaskSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SamplingTask
-        fields = ["id", "plan", "lab", "lab_name", "product_category", "city", "quota", "due_date", "status"]
+        fields = ["id", "plan", "lab", "lab_name", "product_category", "city", "quota", "due_date", "status",
+                  "enterprise", "enterprise_name", "selection", "inclusion_probability"]
 
 
 class NewSamplingTaskSerializer(serializers.Serializer):
@@ -108,7 +109,7 @@ class SamplingRecordListSerializer(serializers.ModelSerializer):
         fields = ["id", "number", "plan", "plan_kind", "product_name", "product_category", "specification", "batch_no",
                   "manufacturer", "manufacturer_name", "manufacturer_uscc", "sampled_unit", "sampled_unit_name",
                   "city", "stage", "sampling_date", "lab", "lab_name", "status", "status_display", "conclusion",
-                  "conclusion_display", "failed_items_text", "objection_due", "published"]
+                  "conclusion_display", "failed_items_text", "objection_due", "published", "task", "selection"]
 
 
 class SamplingRecordDetailSerializer(SamplingRecordListSerializer):

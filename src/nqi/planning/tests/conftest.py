@@ -1,0 +1,8 @@
+import pytest
+
+from .world import History
+
+
+@pytest.fixture
+def history(desk):
+    return History(desk)
