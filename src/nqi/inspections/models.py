@@ -437,7 +437,44 @@ class InspectionRollup(models.Model):
         return self.passed / self.batches if self.batches else None
 
 
+class MarginalDimension(models.TextChoices):
+    CATEGORY = "product_category", _("产品类别")
+    STAGE = "stage", _("抽样环节")
+    SIZE = "enterprise_size", _("企业规模")
+
+
+class InspectionMarginal(models.Model):
+    """The rollup summed over all but one of product category, stage and enterprise size: per month, city, plan
+    kind, selection and one value of one of those dimensions.
+
+    A region-wide breakdown by category (or stage, or size), its trend and its funnel by city read these rows,
+    a fraction of the full rollup's; anything filtered on two of the three dimensions reads InspectionRollup.
+    Kept with the rollup in the same statement batch (`rollups.apply`) and rebuilt from it (`rollups.rebuild`).
+    """
+
+    period = models.DateField(_("月份"))
+    city = models.CharField(_("地市"), max_length=6, choices=City.choices)
+    plan_kind = models.CharField(_("抽查类型"), max_length=20, choices=PlanKind.choices)
+    selection = models.CharField(_("抽取方式"), max_length=10, choices=Selection.choices, blank=True, default="")
+    dimension = models.CharField(_("维度"), max_length=16, choices=MarginalDimension.choices)
+    value = models.CharField(_("取值"), max_length=60, blank=True)
+    batches = models.IntegerField(_("批次"), default=0)
+    passed = models.IntegerField(_("合格批次"), default=0)
+    failed = models.IntegerField(_("不合格批次"), default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["dimension", "plan_kind", "period", "city", "selection", "value"],
+                                    name="inspections_marginal_key"),
+        ]
+        verbose_name = _("抽查统计单维汇总")
+        verbose_name_plural = _("抽查统计单维汇总")
+
+    def __str__(self):
+        return f"{self.period:%Y-%m} {self.dimension}={self.value} {self.city} {self.passed}/{self.batches}"
+
+
 __all__ = [
-    "Conclusion", "Escalation", "FollowUp", "ImportJob", "InspectionPlan", "InspectionRollup", "Judgement",
-    "Objection", "SamplingRecord", "SamplingTask", "Selection", "TestItemResult", "record_dedup_key",
+    "Conclusion", "Escalation", "FollowUp", "ImportJob", "InspectionMarginal", "InspectionPlan", "InspectionRollup",
+    "Judgement", "MarginalDimension", "Objection", "SamplingRecord", "SamplingTask", "Selection", "TestItemResult", "record_dedup_key",
 ]

@@ -13,9 +13,13 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 
 from .choices import Conclusion
-from .models import InspectionRollup, SamplingRecord
+from .models import InspectionMarginal, InspectionRollup, MarginalDimension, SamplingRecord
 
 KEY_FIELDS = ("period", "product_category", "city", "stage", "enterprise_size", "plan_kind", "selection")
+MARGINAL_FIELDS = ("dimension", "plan_kind", "period", "city", "selection", "value")
+# Where each marginal dimension's value sits in a rollup key.
+_MARGINAL_POSITION = {MarginalDimension.CATEGORY.value: 1, MarginalDimension.STAGE.value: 3,
+                      MarginalDimension.SIZE.value: 4}
 
 
 def month_of(day: dt.date) -> dt.date:
@@ -56,20 +60,40 @@ class RollupDelta:
         return any(any(v) for v in self.counts.values())
 
 
+def _upsert(model, key_fields: tuple, rows: list[tuple]) -> None:
+    """`counter = counter + delta` for each row (key..., batches, passed, failed), creating rows as needed."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(key_fields + ("batches", "passed", "failed"))
+    placeholders = ", ".join(["%s"] * (len(key_fields) + 3))
+    sql = (f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "
+           f"ON CONFLICT ({', '.join(key_fields)}) DO UPDATE SET "
+           f"batches = {table}.batches + excluded.batches, passed = {table}.passed + excluded.passed, "
+           f"failed = {table}.failed + excluded.failed")
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def marginal_rows(counts: dict[tuple, list[int]]) -> list[tuple]:
+    """The deltas of the one-dimension rollup (InspectionMarginal) implied by deltas of the full rollup."""
+    summed: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for key, values in counts.items():
+        period, city, plan_kind, selection = key[0], key[2], key[5], key[6]
+        for dimension, position in _MARGINAL_POSITION.items():
+            row = summed[(dimension, plan_kind, period, city, selection, key[position])]
+            for i in range(3):
+                row[i] += values[i]
+    return [(*key, *values) for key, values in summed.items() if any(values)]
+
+
 def apply(delta: RollupDelta) -> int:
-    """Add the deltas to the rollup rows (creating them as needed); returns the number of keys touched."""
+    """Add the deltas to the rollup rows and to the one-dimension rollup (creating rows as needed), in one
+    transaction; returns the number of full-rollup keys touched."""
     rows = [(*key, *values) for key, values in delta.counts.items() if any(values)]
     if not rows:
         return 0
-    table = connection.ops.quote_name(InspectionRollup._meta.db_table)
-    columns = ", ".join(KEY_FIELDS + ("batches", "passed", "failed"))
-    placeholders = ", ".join(["%s"] * (len(KEY_FIELDS) + 3))
-    sql = (f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "
-           f"ON CONFLICT ({', '.join(KEY_FIELDS)}) DO UPDATE SET "
-           f"batches = {table}.batches + excluded.batches, passed = {table}.passed + excluded.passed, "
-           f"failed = {table}.failed + excluded.failed")
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+    with transaction.atomic():
+        _upsert(InspectionRollup, KEY_FIELDS, rows)
+        _upsert(InspectionMarginal, MARGINAL_FIELDS, marginal_rows(delta.counts))
     return len(rows)
 
 
@@ -82,7 +106,8 @@ def add_records(records) -> int:
 
 @transaction.atomic
 def rebuild() -> int:
-    """Recompute the whole rollup from the records (after a bulk repair or a schema change)."""
+    """Recompute the whole rollup from the records (after a bulk repair or a schema change), and the
+    one-dimension rollup from it."""
     InspectionRollup.objects.all().delete()
     grouped = (SamplingRecord.objects.filter(conclusion__in=[Conclusion.PASS, Conclusion.FAIL])
                .annotate(period=TruncMonth("sampling_date"))
@@ -101,4 +126,21 @@ def rebuild() -> int:
                                      batches=g["batches"], passed=g["passed"],
                                      failed=g["failed"]))
     InspectionRollup.objects.bulk_create(rows, batch_size=2000)
+    rebuild_marginal()
     return len(rows)
+
+
+def rebuild_marginal() -> int:
+    """Recompute InspectionMarginal from InspectionRollup: one INSERT ... SELECT ... GROUP BY per dimension."""
+    InspectionMarginal.objects.all().delete()
+    marginal = connection.ops.quote_name(InspectionMarginal._meta.db_table)
+    rollup = connection.ops.quote_name(InspectionRollup._meta.db_table)
+    written = 0
+    with connection.cursor() as cursor:
+        for dimension in _MARGINAL_POSITION:
+            cursor.execute(
+                f"INSERT INTO {marginal} ({', '.join(MARGINAL_FIELDS)}, batches, passed, failed) "
+                f"SELECT %s, plan_kind, period, city, selection, {dimension}, SUM(batches), SUM(passed), SUM(failed) "
+                f"FROM {rollup} GROUP BY plan_kind, period, city, selection, {dimension}", [dimension])
+            written += cursor.rowcount
+    return written

@@ -58,3 +58,31 @@ def test_dashboard_panels_from_one_query_equal_the_separate_queries(spot):
             assert panels.funnel == agg.funnel(region, funnel_by, filters)
     assert agg.latest_month(region) == dt.date(2026, 5, 1)
     assert agg.latest_month(spot.desk.enterprise_user) is None
+
+
+def test_one_dimension_rollup_gives_the_same_figures_as_the_full_rollup(spot, monkeypatch):
+    """Queries that need at most one of category / stage / size read InspectionMarginal; forcing them onto the
+    full rollup must change nothing, for every breakdown, filter and viewer."""
+    desk = spot.desk
+    category = SamplingRecord.objects.exclude(product_category="").values_list("product_category", flat=True)[0]
+    cases = [agg.Filters(), agg.Filters(city="450200"), agg.Filters(category=category), agg.Filters(stage="production"),
+             agg.Filters(size="small", kind="provincial"), agg.Filters(selection="random"),
+             agg.Filters(month_from=dt.date(2026, 3, 1), month_to=dt.date(2026, 6, 1)),
+             agg.Filters(kind="risk_monitoring")]
+
+    def figures():
+        out = []
+        for user in (desk.region, desk.regulator):
+            for filters in cases:
+                out.append(agg.totals(user, filters))
+                out.extend(agg.counts_by(user, by, filters) for by in agg.DIMENSIONS)
+                panels = agg.dashboard_panels(user, "category", filters)
+                out.append([(r.key, r.rate.passed, r.rate.total) for r in panels.table.rows])
+        return out
+
+    assert agg._marginal_dimension(agg.Filters(), ["product_category", "period", "city"]) == "product_category"
+    assert agg._marginal_dimension(agg.Filters(stage="production"), ["product_category"]) is None
+    from_marginal = figures()
+    assert any(total for total in from_marginal if isinstance(total, tuple))
+    monkeypatch.setattr(agg, "_marginal_dimension", lambda filters, columns: None)
+    assert figures() == from_marginal

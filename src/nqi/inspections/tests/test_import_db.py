@@ -17,7 +17,14 @@ from nqi.accounts.models import Organisation
 from nqi.inspections import importer, rollups, views
 from nqi.inspections.choices import Conclusion, ImportStatus, PlanKind
 from nqi.inspections.importing import samples
-from nqi.inspections.models import ImportJob, InspectionPlan, InspectionRollup, SamplingRecord, TestItemResult
+from nqi.inspections.models import (
+    ImportJob,
+    InspectionMarginal,
+    InspectionPlan,
+    InspectionRollup,
+    SamplingRecord,
+    TestItemResult,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -229,10 +236,14 @@ def test_rollup_after_import_equals_rebuild(tmp_path):
     run_import(sheet.path)
     kept = sorted(InspectionRollup.objects.values_list(
         "period", "product_category", "city", "stage", "enterprise_size", "plan_kind", "batches", "passed", "failed"))
+    marginal = sorted(InspectionMarginal.objects.values_list(*rollups.MARGINAL_FIELDS, "batches", "passed", "failed"))
+    assert marginal and sum(m[-3] for m in marginal) == 3 * SamplingRecord.objects.count()
     rollups.rebuild()
     assert sorted(InspectionRollup.objects.values_list(
         "period", "product_category", "city", "stage", "enterprise_size", "plan_kind", "batches", "passed",
         "failed")) == kept
+    assert sorted(InspectionMarginal.objects.values_list(
+        *rollups.MARGINAL_FIELDS, "batches", "passed", "failed")) == marginal
     assert Organisation.objects.filter(kind=OrgKind.ENTERPRISE).count() == 0
 
 
