@@ -81,6 +81,7 @@ def test_one_dimension_rollup_gives_the_same_figures_as_the_full_rollup(spot, mo
         return out
 
     assert agg._marginal_dimension(agg.Filters(), ["product_category", "period", "city"]) == "product_category"
+    assert agg._marginal_dimension(agg.Filters(), ["period"]) == "stage"
     assert agg._marginal_dimension(agg.Filters(stage="production"), ["product_category"]) is None
     from_marginal = figures()
     assert any(total for total in from_marginal if isinstance(total, tuple))
