@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from nqi.accounts.choices import OrgKind, Role
 from nqi.accounts.models import Organisation, User
 from nqi.core import audit, uscc
+from nqi.core.choices import City
 from nqi.core.exceptions import ActionNotAllowed, InvalidTransition
 from nqi.core.notify import notify
 
@@ -30,10 +31,12 @@ from .choices import (
     Judgement,
     ObjectionStatus,
     PlanKind,
+    PlanStatus,
     RecordSource,
     RecordStatus,
     RetestPayer,
     Stage,
+    TaskStatus,
 )
 from .models import FollowUp, InspectionPlan, Objection, SamplingRecord, SamplingTask, TestItemResult
 
@@ -162,6 +165,7 @@ def _may_manage_plan(actor, plan, city=""):
 def do_assign_task(actor, plan, *, lab, product_category, quota, city="", due_date=None, at=None) -> SamplingTask:
     if not _may_manage_plan(actor, plan, city):
         raise ActionNotAllowed(_("只有组织该计划的监管部门可以下达任务"))
+    _require_open_plan(_current(plan), _("下达任务"))
     _require_testing_lab(lab)
     if quota < 1:
         raise ValidationError({"quota": _("任务批次数至少为1")})
@@ -172,6 +176,393 @@ def do_assign_task(actor, plan, *, lab, product_category, quota, city="", due_da
     notify(_lab_users(lab.pk), title=_("新的抽样任务：%(p)s %(c)s %(n)s批") % {
         "p": plan.name, "c": task.product_category, "n": quota}, url=plan.get_absolute_url(), event="inspection_task")
     return task
+
+
+# ---------------------------------------------------------------- correcting and withdrawing plans and tasks
+
+CITY_PLAN_KINDS = (PlanKind.CITY, PlanKind.SPECIAL, PlanKind.RISK_MONITORING)
+# What a regulator may correct on a plan (do_update_plan) and on a task (do_update_task).
+PLAN_FIELDS = ("name", "year", "batch", "kind", "product_categories", "cities", "quota", "labs", "start_date",
+               "end_date", "publish_risk_results")
+TASK_FIELDS = ("lab", "product_category", "city", "quota", "due_date")
+# Fixed once a task has sampled batches: the records already carry them.
+TASK_FIELDS_FIXED_BY_RECORDS = ("lab", "product_category", "city")
+
+
+def may_manage_plan(user, plan) -> bool:
+    """The bureau that runs the plan: the region for every plan, a city bureau for its own city's plans."""
+    return _may_manage_plan(user, plan)
+
+
+def may_manage_task(user, task) -> bool:
+    """Who runs the plan, and a city bureau for the tasks it gave in its city under a regional plan."""
+    return _may_manage_plan(user, task.plan, task.city)
+
+
+def may_reopen_plan(user, plan) -> bool:
+    """A plan the region closed is reopened by the region; a city bureau's closing, by the city or the region."""
+    if not (plan.is_closed and may_manage_plan(user, plan)):
+        return False
+    return not (plan.closed_by_id and is_region_level(plan.closed_by)) or is_region_level(user)
+
+
+def _require_open_plan(plan, action_label):
+    if plan.status == PlanStatus.CLOSED:
+        raise InvalidTransition(_("计划已结束，不能%(a)s；如需继续，请先重新启用计划") % {"a": action_label})
+
+
+def _current(obj):
+    """The plan or task as stored now: a page may hold it from before it was closed or withdrawn."""
+    return type(obj).objects.only("status").get(pk=obj.pk)
+
+
+def _lock_plan(plan) -> InspectionPlan:
+    return InspectionPlan.objects.select_for_update().get(pk=plan.pk)
+
+
+def _lock_task(task) -> SamplingTask:
+    return SamplingTask.objects.select_for_update().select_related("plan", "lab").get(pk=task.pk)
+
+
+def _plan_lab_users(plan):
+    lab_ids = set(plan.labs.values_list("pk", flat=True)) | set(plan.tasks.values_list("lab_id", flat=True))
+    return list(User.objects.filter(organisation_id__in=lab_ids, role=Role.PROVIDER, is_active=True))
+
+
+def _field_label(model, name) -> str:
+    return str(model._meta.get_field(name).verbose_name)
+
+
+def _shown(name, value) -> str:
+    """A plan or task value as the audit note shows it."""
+    if name == "cities":
+        return "、".join(str(City(c).label) if c in City.values else c for c in value) or _("全区")
+    if name == "city":
+        return str(City(value).label) if value in City.values else _("全区")
+    if name == "kind":
+        return str(PlanKind(value).label) if value in PlanKind.values else value
+    if name == "labs":
+        return "、".join(lab.name for lab in sorted(value, key=lambda o: o.pk)) or "—"
+    if name == "lab":
+        return value.name
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if isinstance(value, list):
+        return "、".join(value) or "—"
+    if value is None or value == "":
+        return "—"
+    return str(value)
+
+
+def _changes_note(model, old: dict, new: dict) -> str:
+    return "；".join(f"{_field_label(model, name)}：{_shown(name, old[name])} → {_shown(name, new[name])}"
+                    for name in new)
+
+
+def _same(name, a, b) -> bool:
+    if name == "labs":
+        return {o.pk for o in a} == {o.pk for o in b}
+    if name == "lab":
+        return a.pk == b.pk
+    return a == b
+
+
+def _normalise_plan_changes(changes: dict) -> dict:
+    unknown = set(changes) - set(PLAN_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable on a plan: {sorted(unknown)}")
+    data = dict(changes)
+    if "name" in data:
+        data["name"] = (data["name"] or "").strip()
+    if "product_categories" in data:
+        data["product_categories"] = list(dict.fromkeys(c.strip() for c in data["product_categories"] if c.strip()))
+    if "cities" in data:
+        data["cities"] = list(dict.fromkeys(data["cities"]))
+    if "labs" in data:
+        data["labs"] = list(dict.fromkeys(data["labs"]))
+    return data
+
+
+@transaction.atomic
+def do_update_plan(actor, plan, changes: dict, at=None) -> InspectionPlan:
+    """Correct a plan. `changes` holds any of PLAN_FIELDS (labs as organisations); unchanged values are ignored.
+
+    Imported plans mirror a published results file, so only their name may change. The kind is copied into every
+    record, so it is fixed once batches are sampled; the quota never drops below the batches already sampled; a
+    lab with tasks in the plan stays among its labs. The audit note names each change, old -> new.
+    """
+    plan = _lock_plan(plan)
+    if not may_manage_plan(actor, plan):
+        raise ActionNotAllowed(_("只有组织该计划的监管部门可以修改计划"))
+    _require_open_plan(plan, _("修改"))
+    data = _normalise_plan_changes(changes)
+    old = {name: (list(plan.labs.all()) if name == "labs" else getattr(plan, name)) for name in data}
+    changed = {name: value for name, value in data.items() if not _same(name, old[name], value)}
+    if not changed:
+        return plan
+    errors = {}
+    if plan.is_imported:
+        for name in changed:
+            if name != "name":
+                errors[name] = _("由导入生成的计划与结果文件一致，只能修改名称")
+        if errors:
+            raise ValidationError(errors)
+    if "name" in changed and not changed["name"]:
+        errors["name"] = _("请填写计划名称")
+    if "kind" in changed:
+        kind = changed["kind"]
+        if kind not in PlanKind.values:
+            errors["kind"] = _("抽查类型无效")
+        elif plan.records.exists():
+            errors["kind"] = _("计划已有抽样记录，不能更改抽查类型")
+        elif not is_region_level(actor) and kind not in CITY_PLAN_KINDS:
+            errors["kind"] = _("市级监管部门只能制定市级抽查、专项抽查或风险监测计划")
+        elif kind == PlanKind.RISK_MONITORING and plan.tasks.exclude(selection="").exists():
+            errors["kind"] = _("由风险抽样方案生成的计划不能改为风险监测")
+    if "cities" in changed:
+        if plan.owner_city:
+            errors["cities"] = _("市级计划的抽查地市固定为本市")
+        elif any(c not in City.values for c in changed["cities"]):
+            errors["cities"] = _("抽查地市无效")
+    if "quota" in changed:
+        sampled = plan.records.count()
+        if changed["quota"] is None or changed["quota"] < 0:
+            errors["quota"] = _("计划批次数不能为负数")
+        elif changed["quota"] < sampled:
+            errors["quota"] = _("计划批次数不能少于已抽样的 %(n)s 批次") % {"n": sampled}
+    start = changed.get("start_date", plan.start_date)
+    end = changed.get("end_date", plan.end_date)
+    if ("start_date" in changed or "end_date" in changed) and start and end and end < start:
+        errors["end_date"] = _("结束日期不能早于开始日期")
+    added_labs = []
+    if "labs" in changed:
+        before = {lab.pk for lab in old["labs"]}
+        after = {lab.pk for lab in changed["labs"]}
+        added_labs = [lab for lab in changed["labs"] if lab.pk not in before]
+        if any(not testing_labs().filter(pk=lab.pk).exists() for lab in added_labs):
+            errors["labs"] = _("承检机构须为具有检验检测服务类别的机构")
+        tasked = (Organisation.objects.filter(pk__in=before - after, inspection_tasks__plan=plan,
+                                              inspection_tasks__status__in=[TaskStatus.ASSIGNED, TaskStatus.DONE])
+                  .distinct().order_by("name"))
+        if tasked:
+            errors["labs"] = _("“%(l)s”承担本计划的抽样任务，不能移出承检机构；请先撤回或关闭其任务") % {
+                "l": "、".join(lab.name for lab in tasked)}
+    if errors:
+        raise ValidationError(errors)
+    for name, value in changed.items():
+        if name != "labs":
+            setattr(plan, name, value)
+    plan.full_clean(exclude=["created_by", "closed_by"])
+    plan.save()
+    if "labs" in changed:
+        plan.labs.set(changed["labs"])
+    note = _changes_note(InspectionPlan, old, changed)
+    audit.record(plan, actor, Action.UPDATE_PLAN, plan.status, plan.status, note, at=at)
+    added_ids = {lab.pk for lab in added_labs}
+    notify([u for u in _plan_lab_users(plan) if u.organisation_id not in added_ids],
+           title=_("抽查计划已调整：%(n)s") % {"n": plan.name}, body=note, url=plan.get_absolute_url(),
+           event="inspection_plan")
+    for lab in added_labs:
+        notify(_lab_users(lab.pk), title=_("新的监督抽查计划：%(n)s") % {"n": plan.name},
+               url=plan.get_absolute_url(), event="inspection_plan")
+    return plan
+
+
+@transaction.atomic
+def do_close_plan(actor, plan, reason="", at=None) -> InspectionPlan:
+    """End a plan: it takes no new tasks and no new batches; results of batches already sampled go on."""
+    plan = _lock_plan(plan)
+    if not may_manage_plan(actor, plan):
+        raise ActionNotAllowed(_("只有组织该计划的监管部门可以结束计划"))
+    if plan.is_closed:
+        raise InvalidTransition(_("计划已结束"))
+    reason = (reason or "").strip()
+    if len(reason) > 300:
+        raise ValidationError({"reason": _("说明不能超过300字")})
+    at = at or timezone.now()
+    from_state = plan.status
+    plan.status, plan.closed_at, plan.closed_by, plan.close_reason = PlanStatus.CLOSED, at, actor, reason
+    plan.save(update_fields=["status", "closed_at", "closed_by", "close_reason", "updated_at"])
+    unfinished = plan.tasks.filter(status=TaskStatus.ASSIGNED).count()
+    note = "；".join(part for part in (reason, _("尚有 %(n)s 个任务未完成") % {"n": unfinished} if unfinished else "")
+                    if part)
+    audit.record(plan, actor, Action.CLOSE_PLAN, from_state, PlanStatus.CLOSED, note, at=at)
+    notify(_plan_lab_users(plan), title=_("抽查计划已结束：%(n)s，不再接收新的抽样") % {"n": plan.name}, body=reason,
+           url=plan.get_absolute_url(), event="inspection_plan")
+    return plan
+
+
+@transaction.atomic
+def do_reopen_plan(actor, plan, reason="", at=None) -> InspectionPlan:
+    plan = _lock_plan(plan)
+    if not may_manage_plan(actor, plan):
+        raise ActionNotAllowed(_("只有组织该计划的监管部门可以重新启用计划"))
+    if not plan.is_closed:
+        raise InvalidTransition(_("计划未结束，无需重新启用"))
+    if not may_reopen_plan(actor, plan):
+        raise ActionNotAllowed(_("该计划由自治区监管部门结束，只能由自治区监管部门重新启用"))
+    plan.status, plan.closed_at, plan.closed_by, plan.close_reason = PlanStatus.ACTIVE, None, None, ""
+    plan.save(update_fields=["status", "closed_at", "closed_by", "close_reason", "updated_at"])
+    reason = (reason or "").strip()
+    audit.record(plan, actor, Action.REOPEN_PLAN, PlanStatus.CLOSED, PlanStatus.ACTIVE, reason, at=at)
+    notify(_plan_lab_users(plan), title=_("抽查计划已重新启用：%(n)s") % {"n": plan.name}, body=reason,
+           url=plan.get_absolute_url(), event="inspection_plan")
+    return plan
+
+
+def _task_label(task) -> str:
+    where = str(City(task.city).label) if task.city in City.values else _("全区")
+    enterprise = f"{task.enterprise_name} · " if task.enterprise_name else ""
+    return f"{task.lab.name}：{enterprise}{task.product_category} · {where}"
+
+
+def scheme_warning(task) -> str:
+    """What a regulator must know before changing a task of a risk-based sampling scheme."""
+    return _("本任务来自风险抽样方案（%(s)s）：修改批次数或撤回任务会改变方案的入样概率，系统不会重新计算，"
+             "按方案做的无偏估计将不再准确。") % {"s": task.get_selection_display()}
+
+
+def _normalise_task_changes(changes: dict) -> dict:
+    unknown = set(changes) - set(TASK_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable on a task: {sorted(unknown)}")
+    data = dict(changes)
+    if "product_category" in data:
+        data["product_category"] = (data["product_category"] or "").strip()
+    if "city" in data:
+        data["city"] = data["city"] or ""
+    return data
+
+
+@transaction.atomic
+def do_update_task(actor, task, changes: dict, at=None) -> SamplingTask:
+    """Correct a task (any of TASK_FIELDS). Once batches are sampled only quota and due date may change; a task
+    of a risk-based scheme keeps its enterprise, selection, category and city (its quota may change, with a
+    warning: the scheme's inclusion probabilities are not recomputed)."""
+    task = _lock_task(task)
+    plan = task.plan
+    if not may_manage_task(actor, task):
+        raise ActionNotAllowed(_("只有组织该计划的监管部门可以修改任务"))
+    _require_open_plan(plan, _("修改任务"))
+    if not task.is_open:
+        raise InvalidTransition(_("任务%(s)s，不能修改") % {"s": task.get_status_display()})
+    data = _normalise_task_changes(changes)
+    old = {name: getattr(task, name) for name in data}
+    changed = {name: value for name, value in data.items() if not _same(name, old[name], value)}
+    if not changed:
+        return task
+    errors = {}
+    sampled = task.records.count()
+    for name in TASK_FIELDS_FIXED_BY_RECORDS:
+        if name in changed and sampled:
+            errors[name] = _("任务已有 %(n)s 批抽样记录，承检机构、产品类别和地市不能再改；可关闭本任务后另行下达") % {
+                "n": sampled}
+        elif name in changed and name != "lab" and task.is_planned:
+            errors[name] = _("来自风险抽样方案的任务，产品类别和地市由方案确定，不能修改")
+    if "product_category" in changed and not errors.get("product_category") and not changed["product_category"]:
+        errors["product_category"] = _("请填写产品类别")
+    if "city" in changed and "city" not in errors:
+        if changed["city"] and changed["city"] not in City.values:
+            errors["city"] = _("地市无效")
+        elif not _may_manage_plan(actor, plan, changed["city"]):
+            errors["city"] = _("只能把任务安排在本市")
+    if "lab" in changed and "lab" not in errors and not testing_labs().filter(pk=changed["lab"].pk).exists():
+        errors["lab"] = _("承检机构须为具有检验检测服务类别的机构")
+    if "quota" in changed:
+        if changed["quota"] is None or changed["quota"] < 1:
+            errors["quota"] = _("任务批次数至少为1")
+        elif changed["quota"] < sampled:
+            errors["quota"] = _("任务批次数不能少于已抽样的 %(n)s 批次") % {"n": sampled}
+    due = changed.get("due_date")
+    if due and plan.start_date and due < plan.start_date:
+        errors["due_date"] = _("完成期限不能早于计划开始日期 %(d)s") % {"d": plan.start_date}
+    if errors:
+        raise ValidationError(errors)
+    old_lab, from_state = task.lab, task.status
+    label = _task_label(task)
+    for name, value in changed.items():
+        setattr(task, name, value)
+    decided = task.records.exclude(status=R.TESTING).count()
+    task.status = TaskStatus.DONE if decided >= task.quota else TaskStatus.ASSIGNED
+    task.save()
+    if "lab" in changed:
+        plan.labs.add(task.lab)
+    note = f"{label}。{_changes_note(SamplingTask, old, changed)}"
+    if task.is_planned and "quota" in changed:
+        note += _("（风险抽样方案任务：入样概率未重新计算）")
+    audit.record(plan, actor, Action.UPDATE_TASK, from_state, task.status, note, at=at)
+    url = plan.get_absolute_url()
+    if "lab" in changed:
+        notify(_lab_users(old_lab.pk), title=_("抽样任务已改由其他机构承担：%(p)s %(c)s") % {
+            "p": plan.name, "c": task.product_category}, body=note, url=url, event="inspection_task")
+        notify(_lab_users(task.lab_id), title=_("新的抽样任务：%(p)s %(c)s %(n)s批") % {
+            "p": plan.name, "c": task.product_category, "n": task.quota}, url=url, event="inspection_task")
+    else:
+        notify(_lab_users(task.lab_id), title=_("抽样任务已调整：%(p)s %(c)s") % {
+            "p": plan.name, "c": task.product_category}, body=note, url=url, event="inspection_task")
+    return task
+
+
+def _stop_task(actor, task, status, reason, at, *, action, action_label, title):
+    task = _lock_task(task)
+    plan = task.plan
+    if not may_manage_task(actor, task):
+        raise ActionNotAllowed(_("只有组织该计划的监管部门可以%(a)s") % {"a": action_label})
+    _require_open_plan(plan, action_label)
+    if not task.is_open:
+        raise InvalidTransition(_("任务%(s)s，不能%(a)s") % {"s": task.get_status_display(), "a": action_label})
+    has_records = task.records.exists()
+    if status == TaskStatus.CANCELLED and has_records:
+        raise InvalidTransition(_("任务已有抽样记录，不能撤回，只能关闭"))
+    if status == TaskStatus.CLOSED and not has_records:
+        raise InvalidTransition(_("任务尚无抽样记录，请直接撤回"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("请填写%(a)s理由") % {"a": action_label}})
+    if len(reason) > 300:
+        raise ValidationError({"reason": _("理由不能超过300字")})
+    at = at or timezone.now()
+    from_state = task.status
+    task.status, task.status_reason, task.status_changed_at = status, reason, at
+    task.save(update_fields=["status", "status_reason", "status_changed_at", "updated_at"])
+    note = f"{_task_label(task)}。{reason}"
+    if task.is_planned:
+        note += _("（风险抽样方案任务：入样概率未重新计算）")
+    audit.record(plan, actor, action, from_state, status, note, at=at)
+    notify(_lab_users(task.lab_id), title=title % {"p": plan.name, "c": task.product_category}, body=reason,
+           url=plan.get_absolute_url(), event="inspection_task")
+    return task
+
+
+@transaction.atomic
+def do_withdraw_task(actor, task, reason, at=None) -> SamplingTask:
+    """Withdraw a task no batch was sampled for (the lab is told why). With batches it can only be closed."""
+    return _stop_task(actor, task, TaskStatus.CANCELLED, reason, at, action=Action.CANCEL_TASK,
+                      action_label=_("撤回任务"), title=_("抽样任务已撤回：%(p)s %(c)s"))
+
+
+@transaction.atomic
+def do_close_task(actor, task, reason, at=None) -> SamplingTask:
+    """Stop a task early: its sampled batches stay and go on through testing; no new batch is taken."""
+    return _stop_task(actor, task, TaskStatus.CLOSED, reason, at, action=Action.CLOSE_TASK,
+                      action_label=_("关闭任务"), title=_("抽样任务已关闭：%(p)s %(c)s"))
+
+
+def plan_actions(user, plan) -> set[str]:
+    """What the plan page offers this user on the plan."""
+    if not may_manage_plan(user, plan):
+        return set()
+    if plan.is_closed:
+        return {"reopen"} if may_reopen_plan(user, plan) else set()
+    return {"edit", "close"}
+
+
+def task_actions(user, task, sampled=None) -> set[str]:
+    """What the plan page offers on one task row; `sampled` is the task's record count if already known."""
+    if task.plan.is_closed or not task.is_open or not may_manage_task(user, task):
+        return set()
+    sampled = task.records.count() if sampled is None else sampled
+    return {"edit", "close"} if sampled else {"edit", "withdraw"}
 
 
 # ---------------------------------------------------------------- sampling and results
@@ -221,6 +612,10 @@ def do_record_sampling(actor, plan, data: NewSample, task=None, at=None) -> Samp
     lab = task.lab if task else None
     if task is not None and task.plan_id != plan.pk:
         raise ValidationError({"task": _("任务不属于该计划")})
+    _require_open_plan(_current(plan), _("登记抽样"))
+    if task is not None and not (current_task := _current(task)).is_open:
+        task = current_task
+        raise ValidationError({"task": _("该任务%(s)s，不再接收抽样") % {"s": task.get_status_display()}})
     if actor.role == Role.PROVIDER:
         if lab is None and actor.organisation_id and plan.labs.filter(pk=actor.organisation_id).exists():
             lab = actor.organisation
@@ -326,7 +721,8 @@ def do_enter_results(actor, record, items: list[ItemResult], at=None) -> Samplin
     audit.record(record, actor, Action.ENTER_RESULTS, from_state, R.TESTED,
                  f"{record.get_conclusion_display()} {record.failed_items_text}".strip(), at=at)
     if record.task_id and record.task.records.exclude(status=R.TESTING).count() >= record.task.quota:
-        SamplingTask.objects.filter(pk=record.task_id).update(status="done")
+        # A task the regulator closed stays closed.
+        SamplingTask.objects.filter(pk=record.task_id, status=TaskStatus.ASSIGNED).update(status=TaskStatus.DONE)
     _notify(_regulators_for(record.city), record, _("检验结果已录入，待告知企业"), "results")
     return record
 

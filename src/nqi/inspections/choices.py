@@ -23,7 +23,7 @@ class Selection(models.TextChoices):
 class PlanStatus(models.TextChoices):
     DRAFT = "draft", _("草拟")
     ACTIVE = "active", _("实施中")
-    CLOSED = "closed", _("已完成")
+    CLOSED = "closed", _("已结束")
 
 
 class Stage(models.TextChoices):
@@ -55,6 +55,10 @@ class RecordStatus(models.TextChoices):
 class TaskStatus(models.TextChoices):
     ASSIGNED = "assigned", _("已下达")
     DONE = "done", _("已完成")
+    # Stopped early by the regulator after batches were sampled: the records stay, no more are taken.
+    CLOSED = "closed", _("已关闭")
+    # Withdrawn before any batch was sampled.
+    CANCELLED = "cancelled", _("已撤回")
 
 
 class ObjectionStatus(models.TextChoices):
@@ -101,7 +105,13 @@ class Action(models.TextChoices):
     """Audit actions of the inspections workflow."""
 
     CREATE_PLAN = "create_plan", _("制定计划")
+    UPDATE_PLAN = "update_plan", _("修改计划")
+    CLOSE_PLAN = "close_plan", _("结束计划")
+    REOPEN_PLAN = "reopen_plan", _("重新启用计划")
     ASSIGN_TASK = "assign_task", _("下达任务")
+    UPDATE_TASK = "update_task", _("修改任务")
+    CANCEL_TASK = "cancel_task", _("撤回任务")
+    CLOSE_TASK = "close_task", _("关闭任务")
     SAMPLE = "sample", _("抽样")
     ENTER_RESULTS = "enter_results", _("录入检验结果")
     OVERRIDE = "override", _("人工修改结论")

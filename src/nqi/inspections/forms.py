@@ -42,6 +42,36 @@ class PlanForm(forms.Form):
                                quota=d["quota"], start_date=d["start_date"], end_date=d["end_date"],
                                publish_risk_results=d["publish_risk_results"])
 
+    @classmethod
+    def for_plan(cls, plan, data=None):
+        """The edit form: the plan's values, with what may no longer change shown but disabled."""
+        form = cls(data, initial={
+            "name": plan.name, "year": plan.year, "batch": plan.batch, "kind": plan.kind,
+            "product_categories": "、".join(plan.product_categories), "cities": plan.cities, "quota": plan.quota,
+            "labs": [lab.pk for lab in plan.labs.all()], "start_date": plan.start_date, "end_date": plan.end_date,
+            "publish_risk_results": plan.publish_risk_results})
+        if plan.is_imported:
+            for name, field in form.fields.items():
+                if name != "name":
+                    field.disabled = True
+            form.fields["name"].help_text = _("由导入生成的计划与结果文件一致，只能修改名称")
+            return form
+        if plan.records.exists():
+            form.fields["kind"].disabled = True
+            form.fields["kind"].help_text = _("已有抽样记录，抽查类型不能再改")
+        if plan.owner_city:
+            form.fields["cities"].disabled = True
+            form.fields["cities"].help_text = _("市级计划的抽查地市固定为本市")
+        return form
+
+    def changes(self):
+        """The submitted values as do_update_plan takes them."""
+        d = self.cleaned_data
+        return {"name": d["name"], "year": d["year"], "batch": d["batch"], "kind": d["kind"],
+                "product_categories": _lines(d["product_categories"]), "cities": list(d["cities"]),
+                "quota": d["quota"], "labs": list(d["labs"]), "start_date": d["start_date"],
+                "end_date": d["end_date"], "publish_risk_results": d["publish_risk_results"]}
+
 
 class TaskForm(forms.Form):
     lab = forms.ModelChoiceField(label=_("承检机构"), queryset=actions.testing_labs())
@@ -49,6 +79,38 @@ class TaskForm(forms.Form):
     city = forms.ChoiceField(label=_("地市"), choices=[("", _("全区"))] + list(City.choices), required=False)
     quota = forms.IntegerField(label=_("任务批次数"), min_value=1)
     due_date = forms.DateField(label=_("完成期限"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    @classmethod
+    def for_task(cls, task, sampled, data=None):
+        """The inline edit form of a task row: what the records or the risk-based scheme fix is disabled."""
+        form = cls(data, auto_id=f"id_task{task.pk}_%s", initial={
+            "lab": task.lab_id, "product_category": task.product_category, "city": task.city, "quota": task.quota,
+            "due_date": task.due_date})
+        fixed = set(actions.TASK_FIELDS_FIXED_BY_RECORDS) if sampled else set()
+        if task.is_planned:
+            fixed |= {"product_category", "city"}
+        for name in fixed:
+            form.fields[name].disabled = True
+        if sampled:
+            form.fields["quota"].help_text = _("不少于已抽样的 %(n)s 批次") % {"n": sampled}
+        return form
+
+    def changes(self):
+        d = self.cleaned_data
+        return {"lab": d["lab"], "product_category": d["product_category"], "city": d["city"] or "",
+                "quota": d["quota"], "due_date": d["due_date"]}
+
+
+class TaskStopForm(forms.Form):
+    """Withdraw a task with no batches, or close one that has some: the reason goes to the lab and the audit."""
+
+    reason = forms.CharField(label=_("理由"), max_length=300, widget=forms.TextInput(
+        attrs={"placeholder": _("例如：企业已停产，无法抽样")}))
+
+
+class PlanCloseForm(forms.Form):
+    reason = forms.CharField(label=_("说明"), max_length=300, required=False,
+                             widget=forms.TextInput(attrs={"placeholder": _("可不填")}))
 
 
 class SamplingForm(forms.Form):

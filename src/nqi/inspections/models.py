@@ -50,6 +50,10 @@ class InspectionPlan(TimeStampedModel):
     end_date = models.DateField(_("结束日期"), null=True, blank=True)
     publish_risk_results = models.BooleanField(
         _("风险监测结果可公布"), default=False, help_text=_("风险监测结果默认不公布；勾选后可公布"))
+    closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+", verbose_name=_("结束人"))
+    close_reason = models.CharField(_("结束说明"), max_length=300, blank=True)
     is_imported = models.BooleanField(_("由导入生成"), default=False)
     import_source = models.CharField(_("导入文件"), max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -73,6 +77,10 @@ class InspectionPlan(TimeStampedModel):
     @property
     def is_risk_monitoring(self):
         return self.kind == PlanKind.RISK_MONITORING
+
+    @property
+    def is_closed(self):
+        return self.status == PlanStatus.CLOSED
 
     @property
     def results_publishable(self):
@@ -104,6 +112,8 @@ class SamplingTask(TimeStampedModel):
     selection = models.CharField(_("抽取方式"), max_length=10, choices=Selection.choices, blank=True, default="",
                                  db_default="")
     inclusion_probability = models.FloatField(_("入样概率"), null=True, blank=True)
+    status_reason = models.CharField(_("撤回或关闭理由"), max_length=300, blank=True)
+    status_changed_at = models.DateTimeField(_("撤回或关闭时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["plan", "product_category", "city"]
@@ -115,6 +125,16 @@ class SamplingTask(TimeStampedModel):
             return (f"{self.plan.name} · {self.enterprise_name or self.enterprise} · {self.product_category} · "
                     f"{self.get_selection_display()} {self.quota}批 · {self.lab}")
         return f"{self.plan.name} · {self.product_category} · {self.lab}"
+
+    @property
+    def is_open(self):
+        """Still taking batches: neither withdrawn nor closed (a done task may grow again if its quota rises)."""
+        return self.status in (TaskStatus.ASSIGNED, TaskStatus.DONE)
+
+    @property
+    def is_planned(self):
+        """From a risk-based sampling scheme: its quota is part of the scheme's inclusion probabilities."""
+        return bool(self.selection)
 
 
 def record_dedup_key(manufacturer_name: str, product_name: str, batch_no: str, sampling_date) -> uuid.UUID:

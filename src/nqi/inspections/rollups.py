@@ -60,17 +60,23 @@ class RollupDelta:
         return any(any(v) for v in self.counts.values())
 
 
+UPSERT_ROWS = 500  # rows per INSERT statement (SQLite allows 32,766 parameters: 500 x 10 stays well under)
+
+
 def _upsert(model, key_fields: tuple, rows: list[tuple]) -> None:
-    """`counter = counter + delta` for each row (key..., batches, passed, failed), creating rows as needed."""
+    """`counter = counter + delta` for each row (key..., batches, passed, failed), creating rows as needed:
+    multi-row INSERT ... ON CONFLICT statements (each key occurs once in `rows`, as a statement requires)."""
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(key_fields + ("batches", "passed", "failed"))
-    placeholders = ", ".join(["%s"] * (len(key_fields) + 3))
-    sql = (f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "
-           f"ON CONFLICT ({', '.join(key_fields)}) DO UPDATE SET "
-           f"batches = {table}.batches + excluded.batches, passed = {table}.passed + excluded.passed, "
-           f"failed = {table}.failed + excluded.failed")
+    row_marks = "(" + ", ".join(["%s"] * (len(key_fields) + 3)) + ")"
+    tail = (f" ON CONFLICT ({', '.join(key_fields)}) DO UPDATE SET "
+            f"batches = {table}.batches + excluded.batches, passed = {table}.passed + excluded.passed, "
+            f"failed = {table}.failed + excluded.failed")
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        for start in range(0, len(rows), UPSERT_ROWS):
+            chunk = rows[start:start + UPSERT_ROWS]
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_marks] * len(chunk))}{tail}",
+                           [value for row in chunk for value in row])
 
 
 def marginal_rows(counts: dict[tuple, list[int]]) -> list[tuple]:

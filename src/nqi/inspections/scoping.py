@@ -65,7 +65,9 @@ def visible_tasks(user, base=None):
     if _sees_everything(user):
         return qs
     if user.role == Role.CITY_REGULATOR and user.organisation_id:
-        return qs.filter(Q(city=user.organisation.city) | Q(city="", plan__owner_city=""))
+        # Tasks in its city, region-wide tasks of regional plans, and every task of its own city's plans.
+        city = user.organisation.city
+        return qs.filter(Q(city=city) | Q(city="", plan__owner_city="") | Q(plan__owner_city=city))
     if user.role == Role.PROVIDER and user.organisation_id:
         return qs.filter(lab_id=user.organisation_id)
     return qs.none()

@@ -1,5 +1,8 @@
 """Spot-check pages: thin views over the scoped querysets (scoping.py) and the do_* actions (actions.py)."""
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,7 +13,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from nqi.accounts.choices import Role
 from nqi.core.audit import timeline
@@ -19,7 +24,7 @@ from nqi.core.exports import xlsx_response
 from nqi.servicedesk.views import run_action
 
 from . import actions, forms, importer, publication
-from .choices import Action, Conclusion, ImportStatus, PlanKind, RecordStatus, Stage
+from .choices import Action, Conclusion, ImportStatus, PlanKind, PlanStatus, RecordStatus, Stage
 from .filters import SamplingRecordFilter
 from .importing import FileFormatError, MappingError, preview_file
 from .models import ImportJob, InspectionPlan
@@ -57,15 +62,19 @@ def plan_list(request):
                        failed=Count("records", filter=Q(records__conclusion=Conclusion.FAIL), distinct=True)))
     kind = request.GET.get("kind", "")
     year = request.GET.get("year", "")
+    plan_status = request.GET.get("status", "")
     if kind in PlanKind.values:
         plans = plans.filter(kind=kind)
     if year.isdigit():
         plans = plans.filter(year=int(year))
+    if plan_status in PlanStatus.values:
+        plans = plans.filter(status=plan_status)
     page = Paginator(plans.order_by("-year", "-batch", "-id"), 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "inspections/plan_list.html", {
         "page": page, "kinds": PlanKind.choices, "kind": kind, "year": year, "query": query.urlencode(),
+        "statuses": PlanStatus.choices, "status": plan_status,
         "may_create": request.user.is_regulator or request.user.is_platform_admin})
 
 
@@ -84,28 +93,49 @@ def plan_new(request):
     return render(request, "inspections/plan_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
-def _plan_context(request, plan, task_form=None):
+def _plan_tasks(request, plan):
+    """The plan's tasks this user sees, each with its sampled count and what the user may do on its row."""
+    tasks = list(visible_tasks(request.user, plan.tasks.select_related("lab", "plan"))
+                 .annotate(sampled=Count("records")))
+    for task in tasks:
+        task.actions = actions.task_actions(request.user, task, task.sampled)
+    return tasks
+
+
+def _plan_timeline(plan):
+    labels = dict(Action.choices)
+    entries = list(timeline(plan).reverse()[:30])[::-1]
+    for e in entries:
+        e.action_label = labels.get(e.action, e.action)
+    return entries
+
+
+def _plan_context(request, plan, task_form=None, close_form=None):
     records = plan.records.all()
     counts = records.aggregate(sampled=Count("id"), tested=Count("id", filter=~Q(conclusion="")),
                                failed=Count("id", filter=Q(conclusion=Conclusion.FAIL)),
                                published=Count("id", filter=Q(published=True)))
-    tasks = visible_tasks(request.user, plan.tasks.select_related("lab")).annotate(sampled=Count("records"))
-    manage = actions._may_manage_plan(request.user, plan) or (
-        request.user.role == Role.CITY_REGULATOR and not plan.owner_city)
+    tasks = _plan_tasks(request, plan)
+    manage = not plan.is_closed and (actions._may_manage_plan(request.user, plan) or (
+        request.user.role == Role.CITY_REGULATOR and not plan.owner_city))
+    plan_actions = actions.plan_actions(request.user, plan)
     # A plan adopted from a risk-based sampling plan: its unbiased pass-rate estimate, for those who may see it.
     from nqi.planning.estimates import scheme_estimate
     from nqi.planning.scoping import visible_schemes
 
     risk_plan = visible_schemes(request.user).filter(adopted_plan=plan).first()
+    planned = plan.tasks.exclude(selection="").exists()
     return {
-        "plan": plan, "counts": counts, "tasks": tasks, "has_planned_tasks": plan.tasks.exclude(selection="").exists(),
+        "plan": plan, "counts": counts, "tasks": tasks, "has_planned_tasks": planned, "task_columns": 9 if planned else 7,
         "risk_plan": risk_plan, "risk_estimate": scheme_estimate(risk_plan) if risk_plan else None,
         "percent": min(100, int(counts["sampled"] * 100 / plan.quota)) if plan.quota else None,
         "task_form": task_form or (forms.TaskForm() if manage else None),
         "may_publish": actions.is_region_level(request.user) or (
             plan.owner_city and actions.is_regulator_for(request.user, plan.owner_city)),
-        "may_sample": request.user.role == Role.PROVIDER and plan.labs.filter(pk=request.user.organisation_id).exists(),
-        "timeline": timeline(plan)[:30],
+        "may_sample": (not plan.is_closed and request.user.role == Role.PROVIDER
+                       and plan.labs.filter(pk=request.user.organisation_id).exists()),
+        "timeline": _plan_timeline(plan), "plan_actions": plan_actions,
+        "close_form": close_form or (forms.PlanCloseForm() if plan_actions & {"close", "reopen"} else None),
     }
 
 
@@ -129,6 +159,141 @@ def plan_task_new(request, pk):
         messages.success(request, _("任务已下达"))
         return redirect(plan)
     return render(request, "inspections/plan_detail.html", _plan_context(request, plan, form), status=400)
+
+
+def _manageable_plan(request, pk):
+    """The plan, if this user sees it (else 404) and runs it (else 403)."""
+    plan = get_object_or_404(visible_plans(request.user), pk=pk)
+    if not actions.may_manage_plan(request.user, plan):
+        raise PermissionDenied(_("只有组织该计划的监管部门可以修改计划"))
+    return plan
+
+
+@login_required
+def plan_edit(request, pk):
+    plan = _manageable_plan(request, pk)
+    if plan.is_closed:
+        messages.error(request, _("计划已结束，不能修改；如需继续，请先重新启用计划"))
+        return redirect(plan)
+    form = forms.PlanForm.for_plan(plan, request.POST or None)
+    if request.method == "POST" and run_action(request, form, lambda d: actions.do_update_plan(
+            request.user, plan, form.changes())):
+        messages.success(request, _("抽查计划已修改"))
+        return redirect(plan)
+    return render(request, "inspections/plan_form.html", {"form": form, "plan": plan},
+                  status=400 if form.errors else 200)
+
+
+def _plan_state_change(request, pk, perform, done_message):
+    """Close or reopen: a confirmed POST from the plan page (plain or HTMX); errors come back as messages."""
+    plan = get_object_or_404(visible_plans(request.user), pk=pk)
+    form = forms.PlanCloseForm(request.POST)
+    if run_action(request, form, lambda d: perform(request.user, plan, d["reason"])):
+        messages.success(request, done_message)
+    else:
+        for error in [*form.non_field_errors(), *form.errors.get("reason", [])]:
+            messages.error(request, error)
+    if request.htmx:
+        return HttpResponseClientRedirect(plan.get_absolute_url())
+    return redirect(plan)
+
+
+@login_required
+@require_POST
+def plan_close(request, pk):
+    return _plan_state_change(request, pk, actions.do_close_plan, _("计划已结束，不再接收新的任务和抽样"))
+
+
+@login_required
+@require_POST
+def plan_reopen(request, pk):
+    return _plan_state_change(request, pk, actions.do_reopen_plan, _("计划已重新启用"))
+
+
+class TaskChange(NamedTuple):
+    form: type | None  # None: the task's own edit form
+    perform: Callable
+    title: str
+    button: str
+    done: str
+    confirmation: str = ""
+
+
+TASK_CHANGES = {
+    "edit": TaskChange(None, actions.do_update_task, gettext_lazy("修改抽样任务"), gettext_lazy("保存"),
+                       gettext_lazy("任务已修改")),
+    "withdraw": TaskChange(forms.TaskStopForm, actions.do_withdraw_task, gettext_lazy("撤回抽样任务"),
+                           gettext_lazy("确认撤回"), gettext_lazy("任务已撤回"),
+                           gettext_lazy("确定撤回该任务？承检机构将收到通知。")),
+    "close": TaskChange(forms.TaskStopForm, actions.do_close_task, gettext_lazy("关闭抽样任务"),
+                        gettext_lazy("确认关闭"), gettext_lazy("任务已关闭"),
+                        gettext_lazy("确定关闭该任务？已抽样的批次照常检验，不再接收新的抽样。")),
+}
+
+
+def _task_or_404(request, pk, task_pk):
+    plan = get_object_or_404(visible_plans(request.user), pk=pk)
+    task = get_object_or_404(visible_tasks(request.user, plan.tasks.select_related("lab", "plan"))
+                             .annotate(sampled=Count("records")), pk=task_pk)
+    task.actions = actions.task_actions(request.user, task, task.sampled)
+    return plan, task
+
+
+def _task_row_context(plan, task, **extra):
+    planned = plan.tasks.exclude(selection="").exists()
+    return {"plan": plan, "t": task, "has_planned_tasks": planned, "task_columns": 9 if planned else 7, **extra}
+
+
+@login_required
+def task_row(request, pk, task_pk):
+    plan, task = _task_or_404(request, pk, task_pk)
+    return render(request, "inspections/_task_row.html", _task_row_context(plan, task))
+
+
+@login_required
+def task_change(request, pk, task_pk, name):
+    """Edit, withdraw or close one task. With HTMX the row turns into its form and back (the answer is always a
+    row, so htmx swaps errors too); without it, a page of its own."""
+    if name not in TASK_CHANGES:
+        raise Http404
+    plan, task = _task_or_404(request, pk, task_pk)
+    change = TASK_CHANGES[name]
+    if not actions.may_manage_task(request.user, task):
+        raise PermissionDenied(_("只有组织该计划的监管部门可以修改任务"))
+    if name not in task.actions:
+        message = _("计划已结束或任务状态为“%(s)s”，当前不能%(a)s") % {"s": task.get_status_display(), "a": change.title}
+        if request.htmx:
+            return render(request, "inspections/_task_row.html", _task_row_context(plan, task, row_error=message))
+        messages.error(request, message)
+        return redirect(plan)
+    data = request.POST if request.method == "POST" else None
+    if change.form is None:
+        form = forms.TaskForm.for_task(task, task.sampled, data)
+    else:
+        form = change.form(data, auto_id=f"id_task{task.pk}_%s")
+    quota_before = task.quota
+    done = {}
+
+    def act(d):
+        done["task"] = change.perform(request.user, task, form.changes() if change.form is None else d["reason"])
+
+    if request.method == "POST" and run_action(request, form, act):
+        # Say it where the regulator looks: a changed quota or a withdrawal moves the scheme's probabilities.
+        warning = actions.scheme_warning(task) if task.is_planned and (
+            name != "edit" or done["task"].quota != quota_before) else ""
+        if not request.htmx:
+            messages.success(request, change.done)
+            if warning:
+                messages.warning(request, warning)
+            return redirect(plan)
+        plan, task = _task_or_404(request, pk, task_pk)
+        return render(request, "inspections/_task_row.html", _task_row_context(
+            plan, task, notice=change.done, warning=warning))
+    context = _task_row_context(plan, task, form=form, name=name, change=change,
+                                scheme_warning=actions.scheme_warning(task) if task.is_planned else "")
+    if request.htmx:
+        return render(request, "inspections/_task_form_row.html", context)
+    return render(request, "inspections/task_form.html", context, status=400 if form.errors else 200)
 
 
 @login_required

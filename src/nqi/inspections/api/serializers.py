@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from nqi.accounts.models import Organisation
+from nqi.core.choices import City
 from nqi.inspections.actions import testing_labs
 from nqi.inspections.choices import Conclusion, Judgement, PlanKind, Stage
 from nqi.inspections.models import (
@@ -18,14 +19,35 @@ CONCLUSIONS = [Conclusion.PASS, Conclusion.FAIL]
 
 class InspectionPlanSerializer(serializers.ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
     sampled = serializers.IntegerField(read_only=True, default=None)
 
     class Meta:
         model = InspectionPlan
-        fields = ["id", "name", "year", "batch", "kind", "kind_display", "status", "owner_city", "product_categories",
-                  "cities", "quota", "labs", "start_date", "end_date", "publish_risk_results", "is_imported",
-                  "sampled", "created_at"]
-        read_only_fields = ["status", "owner_city", "is_imported", "created_at"]
+        fields = ["id", "name", "year", "batch", "kind", "kind_display", "status", "status_display", "owner_city",
+                  "product_categories", "cities", "quota", "labs", "start_date", "end_date", "publish_risk_results",
+                  "is_imported", "closed_at", "close_reason", "sampled", "created_at"]
+        read_only_fields = ["status", "owner_city", "is_imported", "closed_at", "close_reason", "created_at"]
+
+
+class InspectionPlanUpdateSerializer(serializers.Serializer):
+    """PATCH of a plan: only the fields sent are changed (rules in actions.do_update_plan)."""
+
+    name = serializers.CharField(max_length=150, required=False)
+    year = serializers.IntegerField(min_value=2000, max_value=2100, required=False)
+    batch = serializers.IntegerField(min_value=1, max_value=99, required=False)
+    kind = serializers.ChoiceField(choices=PlanKind.choices, required=False)
+    product_categories = serializers.ListField(child=serializers.CharField(max_length=60), required=False)
+    cities = serializers.ListField(child=serializers.ChoiceField(choices=City.choices), required=False)
+    quota = serializers.IntegerField(required=False)
+    labs = serializers.PrimaryKeyRelatedField(many=True, queryset=Organisation.objects.all(), required=False)
+    start_date = serializers.DateField(required=False, allow_null=True)
+    end_date = serializers.DateField(required=False, allow_null=True)
+    publish_risk_results = serializers.BooleanField(required=False)
+
+
+class PlanStateSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
 class NewInspectionPlanSerializer(serializers.Serializer):
@@ -44,11 +66,27 @@ class NewInspectionPlanSerializer(serializers.Serializer):
 
 class SamplingTaskSerializer(serializers.ModelSerializer):
     lab_name = serializers.CharField(source="lab.name", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
 
     class Meta:
         model = SamplingTask
         fields = ["id", "plan", "lab", "lab_name", "product_category", "city", "quota", "due_date", "status",
-                  "enterprise", "enterprise_name", "selection", "inclusion_probability"]
+                  "status_display", "status_reason", "status_changed_at", "enterprise", "enterprise_name",
+                  "selection", "inclusion_probability"]
+
+
+class SamplingTaskUpdateSerializer(serializers.Serializer):
+    """PATCH of a task: only the fields sent are changed (rules in actions.do_update_task)."""
+
+    lab = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all(), required=False)
+    product_category = serializers.CharField(max_length=60, required=False)
+    city = serializers.ChoiceField(choices=[("", "全区"), *City.choices], required=False, allow_blank=True)
+    quota = serializers.IntegerField(required=False)
+    due_date = serializers.DateField(required=False, allow_null=True)
+
+
+class TaskStopSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
 
 
 class NewSamplingTaskSerializer(serializers.Serializer):

@@ -1,8 +1,9 @@
-"""Spot-check API: plans (+tasks), sampling records with one POST per workflow action, test item results,
+"""Spot-check API: plans (+tasks; PATCH, close/reopen, withdraw/close a task), sampling records with one POST per workflow action, test item results,
 objections and follow-ups. Every queryset comes from scoping.py, so another tenant's object is a 404."""
 
 from django.db.models import Count
-from drf_spectacular.utils import extend_schema
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -19,6 +20,9 @@ class _Inputs:
         serializer = serializer_class(data=self.request.data)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
+
+
+TASK_ID = OpenApiParameter("task_pk", int, OpenApiParameter.PATH, description="抽样任务 ID")
 
 
 class PlanViewSet(_Inputs, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
@@ -53,6 +57,53 @@ class PlanViewSet(_Inputs, mixins.ListModelMixin, mixins.RetrieveModelMixin, mix
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         return Response({"published": actions.do_publish_plan_results(request.user, self.get_object())})
+
+    def _plan_response(self, plan):
+        return Response(s.InspectionPlanSerializer(self.get_queryset().get(pk=plan.pk)).data)
+
+    @extend_schema(request=s.InspectionPlanUpdateSerializer, responses=s.InspectionPlanSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        changes = self._input(s.InspectionPlanUpdateSerializer)
+        return self._plan_response(actions.do_update_plan(request.user, self.get_object(), changes))
+
+    @extend_schema(request=s.PlanStateSerializer, responses=s.InspectionPlanSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        reason = self._input(s.PlanStateSerializer)["reason"]
+        return self._plan_response(actions.do_close_plan(request.user, self.get_object(), reason))
+
+    @extend_schema(request=s.PlanStateSerializer, responses=s.InspectionPlanSerializer)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        reason = self._input(s.PlanStateSerializer)["reason"]
+        return self._plan_response(actions.do_reopen_plan(request.user, self.get_object(), reason))
+
+    def _task(self, task_pk):
+        plan = self.get_object()
+        return get_object_or_404(scoping.visible_tasks(self.request.user, plan.tasks.select_related("lab", "plan")),
+                                 pk=task_pk)
+
+    @extend_schema(request=s.SamplingTaskUpdateSerializer, responses=s.SamplingTaskSerializer,
+                   parameters=[TASK_ID], operation_id="inspection_plans_task_partial_update")
+    @action(detail=True, methods=["patch"], url_path=r"tasks/(?P<task_pk>[0-9]+)", url_name="task")
+    def task(self, request, pk=None, task_pk=None):
+        changes = self._input(s.SamplingTaskUpdateSerializer)
+        return Response(s.SamplingTaskSerializer(actions.do_update_task(request.user, self._task(task_pk),
+                                                                        changes)).data)
+
+    @extend_schema(request=s.TaskStopSerializer, responses=s.SamplingTaskSerializer, parameters=[TASK_ID])
+    @action(detail=True, methods=["post"], url_path=r"tasks/(?P<task_pk>[0-9]+)/withdraw", url_name="task-withdraw")
+    def withdraw_task(self, request, pk=None, task_pk=None):
+        reason = self._input(s.TaskStopSerializer)["reason"]
+        return Response(s.SamplingTaskSerializer(actions.do_withdraw_task(request.user, self._task(task_pk),
+                                                                          reason)).data)
+
+    @extend_schema(request=s.TaskStopSerializer, responses=s.SamplingTaskSerializer, parameters=[TASK_ID])
+    @action(detail=True, methods=["post"], url_path=r"tasks/(?P<task_pk>[0-9]+)/close", url_name="task-close")
+    def close_task(self, request, pk=None, task_pk=None):
+        reason = self._input(s.TaskStopSerializer)["reason"]
+        return Response(s.SamplingTaskSerializer(actions.do_close_task(request.user, self._task(task_pk),
+                                                                       reason)).data)
 
 
 class SamplingRecordViewSet(_Inputs, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
