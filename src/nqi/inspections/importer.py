@@ -28,7 +28,16 @@ from nqi.accounts.models import Organisation
 from nqi.core import audit
 
 from . import rollups
-from .choices import Action, Conclusion, ImportStatus, Judgement, PlanKind, RecordSource, RecordStatus
+from .choices import (
+    Action,
+    Conclusion,
+    ImportStatus,
+    Judgement,
+    PlanKind,
+    PlanStatus,
+    RecordSource,
+    RecordStatus,
+)
 from .importing import FileFormatError, ImportParser, MappingError, ParsedRecord
 from .importing.normalize import compact
 from .importing.parser import dedup_key
@@ -339,6 +348,9 @@ def import_results(path, *, plan: InspectionPlan | None = None, plan_kind: str =
     path = Path(path)
     source_name = source_name or path.name
     if plan is not None:
+        plan.refresh_from_db(fields=["status"])
+        if plan.status == PlanStatus.CLOSED:
+            raise MappingError(f"抽查计划“{plan.name}”已结束，不能再导入结果；请先重新开启该计划")
         plan_kind = plan.kind
     now = timezone.now()
     with ImportParser(path, mapping=mapping, header_row=header_row, sheet=sheet) as parser:

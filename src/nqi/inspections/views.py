@@ -480,7 +480,7 @@ def my_results(request):
 def import_new(request):
     if not can_import(request.user):
         raise PermissionDenied(_("只有监管人员可以导入抽查结果"))
-    plans = visible_plans(request.user)
+    plans = visible_plans(request.user).exclude(status=PlanStatus.CLOSED)  # closed plans take no more results
     form = forms.UploadForm(request.POST or None, request.FILES or None, plans=plans)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

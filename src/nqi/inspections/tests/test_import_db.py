@@ -290,3 +290,12 @@ def test_reading_thread_stops_when_the_importer_gives_up():
     count = len(produced)
     assert count <= 10 * 5
     assert len(produced) == count
+
+
+def test_no_results_are_imported_into_a_closed_plan(tmp_path):
+    sheet = samples.write_csv(tmp_path / "late.csv", 20, seed=3)
+    plan = InspectionPlan.objects.create(name="2026年第1批螺蛳粉专项抽查", year=2026, kind=PlanKind.SPECIAL,
+                                         status="closed")
+    with pytest.raises(importer.MappingError, match="已结束"):
+        importer.import_results(sheet.path, plan=plan)
+    assert SamplingRecord.objects.count() == 0
