@@ -60,6 +60,8 @@ class RollupDelta:
         return any(any(v) for v in self.counts.values())
 
 
+_PG_TYPES = {"period": "date", "product_category": "text", "city": "text", "stage": "text", "enterprise_size": "text",
+             "plan_kind": "text", "selection": "text", "dimension": "text", "value": "text"}
 UPSERT_ROWS = 500  # rows per INSERT statement (SQLite allows 32,766 parameters: 500 x 10 stays well under)
 
 
@@ -72,6 +74,13 @@ def _upsert(model, key_fields: tuple, rows: list[tuple]) -> None:
     tail = (f" ON CONFLICT ({', '.join(key_fields)}) DO UPDATE SET "
             f"batches = {table}.batches + excluded.batches, passed = {table}.passed + excluded.passed, "
             f"failed = {table}.failed + excluded.failed")
+    if connection.vendor == "postgresql":  # one statement over arrays, however many rows
+        types = [_PG_TYPES[f] for f in key_fields] + ["int", "int", "int"]
+        arrays = ", ".join(f"%s::{t}[]" for t in types)
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}){tail}",
+                           [list(column) for column in zip(*rows, strict=True)])
+        return
     with connection.cursor() as cursor:
         for start in range(0, len(rows), UPSERT_ROWS):
             chunk = rows[start:start + UPSERT_ROWS]
