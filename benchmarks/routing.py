@@ -13,16 +13,23 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import statistics
 import sys
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
+import django
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nqi.settings")  # the reasons are translated texts
+os.environ.setdefault("NQI_DATA_DIR", tempfile.mkdtemp(prefix="nqi-bench-routing-"))
+django.setup()
 
 from nqi.routing import history_corpus as corpus  # noqa: E402
 from nqi.routing import text as routing_text  # noqa: E402

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AnalyticsConfig(AppConfig):
     name = "nqi.analytics"
-    verbose_name = "质量统计"
+    verbose_name = _("质量统计")

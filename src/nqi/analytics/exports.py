@@ -1,9 +1,10 @@
-"""Excel sheets of the statistics pages (columns in Chinese, rates in percent, intervals beside them)."""
+"""Excel sheets of the statistics pages (columns in the user's language, rates in percent, intervals beside them)."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .stats import FUNNEL_STATUS_LABELS
 
@@ -12,12 +13,13 @@ def _pct(value):
     return "" if value is None else round(100 * value, 2)
 
 
-RATE_COLUMNS = ["批次", "合格批次", "不合格批次", "合格率(%)", "95%区间下限(%)", "95%区间上限(%)", "样本量小"]
+RATE_COLUMNS = [gettext_lazy("批次"), gettext_lazy("合格批次"), gettext_lazy("不合格批次"), gettext_lazy("合格率(%)"),
+                gettext_lazy("95%区间下限(%)"), gettext_lazy("95%区间上限(%)"), gettext_lazy("样本量小")]
 
 
 def rate_cells(rate):
     return [rate.total, rate.passed, rate.failed, _pct(rate.rate), _pct(rate.low), _pct(rate.high),
-            "是" if rate.small_sample else ""]
+            _("是") if rate.small_sample else ""]
 
 
 def dashboard_sheets(table, trend, changes, funnel):
@@ -32,17 +34,19 @@ def dashboard_sheets(table, trend, changes, funnel):
                            "" if c is None or c.change_pp is None else round(c.change_pp, 2),
                            "" if c is None or c.p_value is None else round(c.p_value, 4),
                            "" if c is None or c.test is None else c.test,
-                           "" if c is None or c.change_pp is None else ("是" if c.significant else "否")])
+                           "" if c is None or c.change_pp is None else (_("是") if c.significant else _("否"))])
     funnel_rows = [[p.label, p.total, p.passed, _pct(p.rate), str(FUNNEL_STATUS_LABELS[p.status])]
                    for p in funnel.points]
     return [
         (str(DIMENSION_LABELS[table.by]), [str(DIMENSION_LABELS[table.by]), *RATE_COLUMNS], by_rows),
-        ("趋势", ["期间", *RATE_COLUMNS, "环比变化(百分点)", "P值", "检验", "显著"], trend_rows),
-        ("漏斗图", [str(DIMENSION_LABELS[funnel.by]), "批次", "合格批次", "合格率(%)", "与总体比较"], funnel_rows),
+        (_("趋势"), [_("期间"), *RATE_COLUMNS, _("环比变化(百分点)"), _("P值"), _("检验"), _("显著")], trend_rows),
+        (_("漏斗图"), [str(DIMENSION_LABELS[funnel.by]), _("批次"), _("合格批次"), _("合格率(%)"), _("与总体比较")],
+         funnel_rows),
     ]
 
 
-ITEM_COLUMNS = ["产品类别", "不合格项目", "不合格批次", "占该类别不合格批次(%)", "每百批次不合格"]
+ITEM_COLUMNS = [gettext_lazy("产品类别"), gettext_lazy("不合格项目"), gettext_lazy("不合格批次"),
+                gettext_lazy("占该类别不合格批次(%)"), gettext_lazy("每百批次不合格")]
 
 
 def item_rows(groups):
@@ -53,19 +57,20 @@ def item_rows(groups):
 
 
 def bulletin_sheets(report):
-    columns = ["批次", "合格批次", "不合格批次", "合格率(%)"]
+    columns = [_("批次"), _("合格批次"), _("不合格批次"), _("合格率(%)")]
 
     def rows(table):
         return [[r.label, r.rate.total, r.rate.passed, r.rate.failed, _pct(r.rate.rate)] for r in table] + [
             [_("合计"), report.overall.total, report.overall.passed, report.overall.failed, _pct(report.overall.rate)]]
 
-    return [("按产品类别", ["产品类别", *columns], rows(report.by_category)),
-            ("按地市", ["地市", *columns], rows(report.by_city)),
-            ("按抽样环节", ["抽样环节", *columns], rows(report.by_stage))]
+    return [(_("按产品类别"), [_("产品类别"), *columns], rows(report.by_category)),
+            (_("按地市"), [_("地市"), *columns], rows(report.by_city)),
+            (_("按抽样环节"), [_("抽样环节"), *columns], rows(report.by_stage))]
 
 
-HISTORY_COLUMNS = ["抽样单编号", "抽样日期", "产品名称", "产品类别", "抽查类型", "地市", "检验结论", "主要不合格项目",
-                   "后处理状态", "处置升级"]
+HISTORY_COLUMNS = [gettext_lazy("抽样单编号"), gettext_lazy("抽样日期"), gettext_lazy("产品名称"), gettext_lazy("产品类别"),
+                   gettext_lazy("抽查类型"), gettext_lazy("地市"), gettext_lazy("检验结论"), gettext_lazy("主要不合格项目"),
+                   gettext_lazy("后处理状态"), gettext_lazy("处置升级")]
 
 
 def history_rows(history):

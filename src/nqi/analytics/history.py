@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 from django.db.models.functions import ExtractYear
+from django.utils.translation import gettext as _
 
 from nqi.inspections.choices import Conclusion, PlanKind
 
@@ -64,7 +65,7 @@ def enterprise_history(user, org_id: int | None = None, uscc: str | None = None)
 
     return History(
         name=name, uscc=code, records=list(latest[:MAX_RECORDS]), total_records=records.count(), by_year=by_year,
-        overall=stats.pass_rate(passed, total, label="合计"),
+        overall=stats.pass_rate(passed, total, label=_("合计")),
         open_follow_ups=FollowUp.objects.filter(record__in=records.values("pk"), closed_at__isnull=True).count(),
         risk_monitoring=records.filter(plan_kind=PlanKind.RISK_MONITORING).count(),
     )

@@ -44,7 +44,7 @@ class FailureRateCusum(models.Model):
         verbose_name_plural = _("不合格率 CUSUM 监测")
 
     def __str__(self):
-        return f"{self.get_city_display() or '全区'} {self.product_category} {self.get_status_display()}"
+        return f"{self.get_city_display() or _('全区')} {self.product_category} {self.get_status_display()}"
 
     @property
     def baseline_rate(self):

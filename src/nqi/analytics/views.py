@@ -60,7 +60,7 @@ def dashboard(request):
     risk_passed, risk_total = (0, 0) if filters.kind else agg.risk_monitoring_total(user, filters)
     targeted_passed, targeted_batches = agg.targeted_total(user, filters)
     if request.GET.get("format") == "xlsx":
-        return xlsx_response("抽查合格率统计.xlsx", "", None,
+        return xlsx_response(_("抽查合格率统计") + ".xlsx", "", None,
                              sheets=exports.dashboard_sheets(table, trend_table, changes, funnel))
     rates = [r.rate for r in table.rows]
     context = {
@@ -90,7 +90,8 @@ def failing_items(request):
     top = request.GET.get("top", "")
     groups = agg.top_failing_items(request.user, filters, per_category=min(int(top), 50) if top.isdigit() else 5)
     if request.GET.get("format") == "xlsx":
-        return xlsx_response("主要不合格项目.xlsx", _("主要不合格项目"), exports.item_rows(groups), exports.ITEM_COLUMNS)
+        return xlsx_response(_("主要不合格项目") + ".xlsx", _("主要不合格项目"), exports.item_rows(groups),
+                             exports.ITEM_COLUMNS)
     return render(request, "analytics/items.html", {"form": form, "filters": filters, "groups": groups,
                                                     "query": _query_without(request, "format")})
 
@@ -129,7 +130,7 @@ def bulletin(request):
         year, quarter = _quarter_of(last or timezone.localdate())
     report = agg.bulletin(user, year, quarter)
     if request.GET.get("format") == "xlsx":
-        return xlsx_response(f"{year}年第{quarter}季度产品质量监督抽查情况.xlsx", "", None,
+        return xlsx_response(_("%(y)s年第%(q)s季度产品质量监督抽查情况") % {"y": year, "q": quarter} + ".xlsx", "", None,
                              sheets=exports.bulletin_sheets(report))
     city = regulated_city(user)
     issuer = user.organisation.name if user.organisation_id else _("市场监督管理局")
@@ -154,7 +155,7 @@ def enterprise(request):
     else:
         raise PermissionDenied(_("无权查看企业质量档案"))
     if history is not None and request.GET.get("format") == "xlsx":
-        return xlsx_response("企业抽查记录.xlsx", _("企业抽查记录"), exports.history_rows(history),
+        return xlsx_response(_("企业抽查记录") + ".xlsx", _("企业抽查记录"), exports.history_rows(history),
                              exports.HISTORY_COLUMNS)
     if history is not None:
         pattern = _record_url_pattern()

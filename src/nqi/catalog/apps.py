@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CatalogConfig(AppConfig):
     name = "nqi.catalog"
-    verbose_name = "服务目录"
+    verbose_name = _("服务目录")

@@ -2,13 +2,15 @@
 
 import random
 
+from django.utils.translation import gettext as _
+
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _INDEX = {ch: i for i, ch in enumerate(ALPHABET)}
 
 
 class InvalidCreditCode(ValueError):
-    """The code is malformed; the message says why (in Chinese, for the UI)."""
+    """The code is malformed; the message says why (translated, for the UI)."""
 
 
 def check_character(first17: str) -> str:
@@ -27,13 +29,14 @@ def validate(code: str) -> str:
     """Return the normalized code or raise InvalidCreditCode with a clear reason."""
     code = normalize(code)
     if len(code) != 18:
-        raise InvalidCreditCode(f"统一社会信用代码应为18位，当前为{len(code)}位")
+        raise InvalidCreditCode(_("统一社会信用代码应为18位，当前为%(n)s位") % {"n": len(code)})
     bad = sorted({c for c in code if c not in _INDEX})
     if bad:
-        raise InvalidCreditCode(f"统一社会信用代码含有不允许的字符：{''.join(bad)}（不使用 I、O、S、V、Z）")
+        raise InvalidCreditCode(_("统一社会信用代码含有不允许的字符：%(c)s（不使用 I、O、S、V、Z）") % {"c": "".join(bad)})
     expected = check_character(code[:17])
     if code[17] != expected:
-        raise InvalidCreditCode(f"统一社会信用代码校验位错误：第18位应为 {expected}，实际为 {code[17]}")
+        raise InvalidCreditCode(_("统一社会信用代码校验位错误：第18位应为 %(e)s，实际为 %(a)s") % {
+            "e": expected, "a": code[17]})
     return code
 
 

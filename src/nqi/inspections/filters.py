@@ -2,6 +2,7 @@
 
 import django_filters
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from nqi.core.choices import City
 
@@ -13,17 +14,17 @@ CONCLUSION_FILTER = [(Conclusion.PASS, Conclusion.PASS.label), (Conclusion.FAIL,
 
 
 class SamplingRecordFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="关键词")
-    plan = django_filters.NumberFilter(field_name="plan_id", label="计划")
-    plan_kind = django_filters.ChoiceFilter(choices=PlanKind.choices, label="抽查类型")
-    city = django_filters.ChoiceFilter(choices=City.choices, label="地市")
-    stage = django_filters.ChoiceFilter(choices=Stage.choices, label="环节")
-    status = django_filters.ChoiceFilter(choices=RecordStatus.choices, label="状态")
-    conclusion = django_filters.ChoiceFilter(choices=CONCLUSION_FILTER, method="by_conclusion", label="结论")
-    product_category = django_filters.CharFilter(field_name="product_category", label="产品类别")
-    sampled_after = django_filters.DateFilter(field_name="sampling_date", lookup_expr="gte", label="抽样起")
-    sampled_before = django_filters.DateFilter(field_name="sampling_date", lookup_expr="lte", label="抽样止")
-    published = django_filters.BooleanFilter(field_name="published", label="已公布")
+    q = django_filters.CharFilter(method="search", label=_("关键词"))
+    plan = django_filters.NumberFilter(field_name="plan_id", label=_("计划"))
+    plan_kind = django_filters.ChoiceFilter(choices=PlanKind.choices, label=_("抽查类型"))
+    city = django_filters.ChoiceFilter(choices=City.choices, label=_("地市"))
+    stage = django_filters.ChoiceFilter(choices=Stage.choices, label=_("环节"))
+    status = django_filters.ChoiceFilter(choices=RecordStatus.choices, label=_("状态"))
+    conclusion = django_filters.ChoiceFilter(choices=CONCLUSION_FILTER, method="by_conclusion", label=_("结论"))
+    product_category = django_filters.CharFilter(field_name="product_category", label=_("产品类别"))
+    sampled_after = django_filters.DateFilter(field_name="sampling_date", lookup_expr="gte", label=_("抽样起"))
+    sampled_before = django_filters.DateFilter(field_name="sampling_date", lookup_expr="lte", label=_("抽样止"))
+    published = django_filters.BooleanFilter(field_name="published", label=_("已公布"))
 
     class Meta:
         model = SamplingRecord

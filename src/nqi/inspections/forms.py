@@ -5,6 +5,7 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from nqi.core.choices import City
 
@@ -22,7 +23,7 @@ def _lines(text):
 class PlanForm(forms.Form):
     name = forms.CharField(label=_("计划名称"), max_length=150)
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
-    batch = forms.IntegerField(label=_("批次"), min_value=1, max_value=99, initial=1)
+    batch = forms.IntegerField(label=pgettext_lazy("plan round", "批次"), min_value=1, max_value=99, initial=1)
     kind = forms.ChoiceField(label=_("抽查类型"), choices=PlanKind.choices)
     product_categories = forms.CharField(label=_("产品类别"), max_length=500, required=False,
                                          help_text=_("多个类别以逗号或顿号分隔"))

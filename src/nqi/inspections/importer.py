@@ -22,6 +22,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from nqi.accounts.choices import OrgKind
 from nqi.accounts.models import Organisation
@@ -185,7 +186,8 @@ class BatchWriter:
                 self.db_duplicates += 1
                 if len(self.db_duplicate_rows) < MAX_REPORTED:
                     self.db_duplicate_rows.append({
-                        "row": r.row, "message": f"第{r.row}行已在数据库中（生产企业、产品、批号、抽样日期相同），已跳过"})
+                        "row": r.row, "message": _("第%(n)s行已在数据库中（生产企业、产品、批号、抽样日期相同），已跳过") % {
+                            "n": r.row}})
                 continue
             rows.append(self._row(r, key))
             if r.failed_items:
@@ -364,7 +366,7 @@ def import_results(path, *, plan: InspectionPlan | None = None, plan_kind: str =
     if plan is not None:
         plan.refresh_from_db(fields=["status"])
         if plan.status == PlanStatus.CLOSED:
-            raise MappingError(f"抽查计划“{plan.name}”已结束，不能再导入结果；请先重新开启该计划")
+            raise MappingError(_("抽查计划“%(n)s”已结束，不能再导入结果；请先重新开启该计划") % {"n": plan.name})
         plan_kind = plan.kind
     now = timezone.now()
     with ImportParser(path, mapping=mapping, header_row=header_row, sheet=sheet) as parser:
@@ -406,7 +408,7 @@ def run_job(job: ImportJob) -> ImportJob:
     except Exception as exc:  # the transaction rolled back: say so, keep the worker alive
         log.exception("inspection import %s failed", job.pk)
         job.status = ImportStatus.FAILED
-        job.error = f"导入失败，数据库未作任何更改：{exc}"
+        job.error = _("导入失败，数据库未作任何更改：%(e)s") % {"e": exc}
     else:
         job.status, job.summary, job.inserted = ImportStatus.DONE, summary, summary["inserted"]
         job.progress_done = job.progress_total = summary["data_rows"] + summary["skipped_rows"]

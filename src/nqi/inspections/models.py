@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from nqi.core.choices import City
 from nqi.core.models import TimeStampedModel
@@ -36,7 +37,7 @@ class InspectionPlan(TimeStampedModel):
 
     name = models.CharField(_("计划名称"), max_length=150)
     year = models.PositiveSmallIntegerField(_("年度"), db_index=True)
-    batch = models.PositiveSmallIntegerField(_("批次"), default=1)
+    batch = models.PositiveSmallIntegerField(pgettext_lazy("plan round", "批次"), default=1)
     kind = models.CharField(_("抽查类型"), max_length=20, choices=PlanKind.choices, db_index=True)
     status = models.CharField(_("状态"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.ACTIVE)
     # The city that runs a city-level plan; blank for national / regional plans.

@@ -1,11 +1,12 @@
 """The published results table, as bureaus publish it (产品质量监督抽查结果公告): per batch, and totals."""
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
 
 from .choices import Conclusion
 
-COLUMNS = ["序号", "产品名称", "规格型号", "生产日期/批号", "标称生产企业", "统一社会信用代码", "受检单位", "所在地市",
-           "抽样环节", "抽样日期", "承检机构", "检验结论", "主要不合格项目"]
+COLUMNS = [_("序号"), _("产品名称"), _("规格型号"), _("生产日期/批号"), _("标称生产企业"), _("统一社会信用代码"), _("受检单位"),
+           _("所在地市"), _("抽样环节"), _("抽样日期"), _("承检机构"), _("检验结论"), _("主要不合格项目")]
 
 
 def rows(records):

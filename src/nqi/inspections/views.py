@@ -43,8 +43,11 @@ SORTS = {
     "maker": "manufacturer_name", "-maker": "-manufacturer_name", "number": "number", "-number": "-number",
     "due": "objection_due", "-due": "-objection_due",
 }
-RECORD_COLUMNS = ["抽样单编号", "计划", "产品名称", "产品类别", "规格型号", "生产日期/批号", "标称生产企业", "统一社会信用代码",
-                  "受检单位", "所在地市", "抽样环节", "抽样日期", "承检机构", "状态", "检验结论", "主要不合格项目", "已公布"]
+RECORD_COLUMNS = [gettext_lazy("抽样单编号"), gettext_lazy("计划"), gettext_lazy("产品名称"), gettext_lazy("产品类别"),
+                  gettext_lazy("规格型号"), gettext_lazy("生产日期/批号"), gettext_lazy("标称生产企业"),
+                  gettext_lazy("统一社会信用代码"), gettext_lazy("受检单位"), gettext_lazy("所在地市"),
+                  gettext_lazy("抽样环节"), gettext_lazy("抽样日期"), gettext_lazy("承检机构"), gettext_lazy("状态"),
+                  gettext_lazy("检验结论"), gettext_lazy("主要不合格项目"), gettext_lazy("已公布")]
 INLINE_IMPORT_BYTES = getattr(settings, "NQI_IMPORT_INLINE_BYTES", 512 * 1024)
 
 
@@ -325,7 +328,7 @@ def record_rows(qs):
         yield [r.number, r.plan.name, r.product_name, r.product_category, r.specification, r.batch_no,
                r.manufacturer_name, r.manufacturer_uscc, r.sampled_unit_name, r.get_city_display(),
                r.get_stage_display(), r.sampling_date, r.lab_name, r.get_status_display(),
-               r.get_conclusion_display(), r.failed_items_text, "是" if r.published else "否"]
+               r.get_conclusion_display(), r.failed_items_text, _("是") if r.published else _("否")]
 
 
 @login_required
@@ -333,7 +336,8 @@ def record_list(request):
     base = visible_records(request.user).select_related("plan")
     filterset, qs, sort = _filtered_records(request, base)
     if request.GET.get("format") == "xlsx":
-        return xlsx_response("抽样检验记录.xlsx", _("抽样检验记录"), record_rows(qs[:100000]), RECORD_COLUMNS)
+        return xlsx_response(_("抽样检验记录") + ".xlsx", _("抽样检验记录"), record_rows(qs[:100000]),
+                             RECORD_COLUMNS)
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -370,9 +374,11 @@ ACTION_FORMS = {
     "publish": forms.PublishForm,
 }
 ACTION_TITLES = {
-    "notify": "告知企业检验结果", "receipt": "登记企业签收日期", "override": "人工修改结论", "objection": "申请复检",
-    "assign_retest": "指定复检机构", "retest_result": "录入复检结论", "order_correction": "责令限期改正",
-    "rectify": "提交整改报告", "recheck": "复查", "publish": "公布结果",
+    "notify": gettext_lazy("告知企业检验结果"), "receipt": gettext_lazy("登记企业签收日期"),
+    "override": gettext_lazy("人工修改结论"), "objection": gettext_lazy("申请复检"),
+    "assign_retest": gettext_lazy("指定复检机构"), "retest_result": gettext_lazy("录入复检结论"),
+    "order_correction": gettext_lazy("责令限期改正"), "rectify": gettext_lazy("提交整改报告"),
+    "recheck": gettext_lazy("复查"), "publish": gettext_lazy("公布结果"),
 }
 
 
@@ -571,9 +577,9 @@ def import_errors(request, pk):
     errors = [[e["row"], e["column"], e["message"]] for e in summary.get("errors", [])]
     duplicates = [[d["row"], d["message"]] for d in summary.get("duplicate_rows", []) + summary.get(
         "db_duplicate_rows", [])]
-    return xlsx_response(f"导入错误报告-{job.pk}.xlsx", "", None, sheets=[
-        (_("被拒绝的行"), ["行号", "列", "原因"], errors),
-        (_("重复的行"), ["行号", "说明"], sorted(duplicates)),
+    return xlsx_response(_("导入错误报告-%(n)s.xlsx") % {"n": job.pk}, "", None, sheets=[
+        (_("被拒绝的行"), [_("行号"), _("列"), _("原因")], errors),
+        (_("重复的行"), [_("行号"), _("说明")], sorted(duplicates)),
     ])
 
 
@@ -591,7 +597,7 @@ def public_plan(request, pk):
     if not records.exists():
         raise Http404
     if request.GET.get("format") == "xlsx":
-        return xlsx_response(f"{plan.name}-抽查结果.xlsx", _("抽查结果"), publication.rows(records),
+        return xlsx_response(_("%(n)s-抽查结果.xlsx") % {"n": plan.name}, _("抽查结果"), publication.rows(records),
                              publication.COLUMNS)
     stats = publication.stats(records)
     page = Paginator(records.order_by("product_name", "city", "sampling_date", "id"), 50).get_page(

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.utils.translation import gettext as _
 
 from nqi.planning.risk import RiskModel, fit_risk_model
 
@@ -168,7 +169,7 @@ def allocate(
         random_b[candidates[rng.integers(candidates.size)]] -= 1
         dropped += 1
     if dropped:
-        notes.append(f"为满足类别/地区最低批次，随机抽取部分减少 {dropped} 批")
+        notes.append(_("为满足类别/地区最低批次，随机抽取部分减少 %(n)s 批") % {"n": dropped})
 
     risk = np.array([float(c.risk) for c in cells])
     order = np.lexsort((tiebreak, -risk))  # riskiest first, ties in seeded random order
@@ -274,23 +275,25 @@ def _reason(
 ) -> str:
     parts = []
     if random_b:
-        parts.append(f"双随机抽取 {random_b} 批（全部 {n_cells} 个单元等概率）")
+        parts.append(_("双随机抽取 %(b)s 批（全部 %(n)s 个单元等概率）") % {"b": random_b, "n": n_cells})
     if for_category:
-        parts.append(f"保障类别“{cell.product_category}”最低 {category_minimum} 批：{for_category} 批")
+        parts.append(_("保障类别“%(c)s”最低 %(m)s 批：%(b)s 批") % {
+            "c": cell.product_category, "m": category_minimum, "b": for_category})
     if for_city:
-        parts.append(f"保障{cell.region}最低 {city_minimum} 批：{for_city} 批")
+        parts.append(_("保障%(r)s最低 %(m)s 批：%(b)s 批") % {"r": cell.region, "m": city_minimum, "b": for_city})
     by_risk = targeted_b - for_category - for_city
     if by_risk > 0:
-        parts.append(f"风险定向 {by_risk} 批（风险排名 {rank}/{n_cells}）")
-    parts.append(f"估计不合格率 {cell.risk:.1%}（95%区间 {cell.risk_low:.1%}–{cell.risk_high:.1%}）")
+        parts.append(_("风险定向 %(b)s 批（风险排名 %(r)s/%(n)s）") % {"b": by_risk, "r": rank, "n": n_cells})
+    parts.append(_("估计不合格率 %(p)s（95%%区间 %(lo)s–%(hi)s）") % {
+        "p": f"{cell.risk:.1%}", "lo": f"{cell.risk_low:.1%}", "hi": f"{cell.risk_high:.1%}"})
     if cell.history_sampled:
-        parts.append(f"历史抽检 {cell.history_sampled} 批、不合格 {cell.history_failed} 批")
+        parts.append(_("历史抽检 %(n)s 批、不合格 %(f)s 批") % {"n": cell.history_sampled, "f": cell.history_failed})
     else:
         prior = getattr(cell, "prior_risk", None)
-        detail = f"（{prior:.1%}）" if prior is not None else ""
-        parts.append(f"无历史抽检，按类别与地区先验{detail}")
-    parts.append(f"占本期预算 {(random_b + targeted_b) / budget:.2%}")
-    return "；".join(parts)
+        parts.append(_("无历史抽检，按类别与地区先验（%(p)s）") % {"p": f"{prior:.1%}"} if prior is not None
+                     else _("无历史抽检，按类别与地区先验"))
+    parts.append(_("占本期预算 %(p)s") % {"p": f"{(random_b + targeted_b) / budget:.2%}"})
+    return _("；").join(parts)
 
 
 def plan_sampling(

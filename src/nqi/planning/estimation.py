@@ -16,6 +16,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
 from scipy.stats import beta, norm
 
 
@@ -83,9 +84,9 @@ def outcomes_from_batches(batches: Iterable[object]) -> list[CellOutcome]:
 def estimate_from_random_share(random_sampled: int, random_failed: int, confidence: float = 0.95) -> PassRateEstimate:
     """Pass rate of the frame from the equal-probability (双随机) batches only."""
     if random_sampled <= 0:
-        raise EstimationError("随机抽取部分没有批次，无法无偏估计总体合格率")
+        raise EstimationError(_("随机抽取部分没有批次，无法无偏估计总体合格率"))
     if not 0 <= random_failed <= random_sampled:
-        raise EstimationError("不合格批次数必须在 0 与抽样批次数之间")
+        raise EstimationError(_("不合格批次数必须在 0 与抽样批次数之间"))
     rate = random_failed / random_sampled
     low, high = wilson_interval(rate, random_sampled, confidence)
     return PassRateEstimate(
@@ -97,7 +98,8 @@ def estimate_from_random_share(random_sampled: int, random_failed: int, confiden
         failed=random_failed,
         effective_batches=float(random_sampled),
         method="random",
-        note=f"依据双随机抽取的 {random_sampled} 批（不合格 {random_failed} 批）估计，不受风险定向影响",
+        note=_("依据双随机抽取的 %(n)s 批（不合格 %(f)s 批）估计，不受风险定向影响") % {
+            "n": random_sampled, "f": random_failed},
     )
 
 
@@ -116,11 +118,11 @@ def estimate_with_targeted(
     n_targeted = len(targeted)
     n_rest = frame_size - n_targeted
     if frame_size <= 0 or n_rest < 0:
-        raise EstimationError("抽样框单元数必须不小于已抽样单元数")
+        raise EstimationError(_("抽样框单元数必须不小于已抽样单元数"))
     rest_batches = sum(o.random_sampled for o in others)
     rest_failed = sum(o.random_failed for o in others)
     if n_rest > 0 and rest_batches == 0:
-        raise EstimationError("非定向单元中没有随机抽取批次，无法用逆概率加权估计总体合格率")
+        raise EstimationError(_("非定向单元中没有随机抽取批次，无法用逆概率加权估计总体合格率"))
 
     cell_rates = [(o.random_failed + o.targeted_failed) / (o.random_sampled + o.targeted_sampled) for o in targeted]
     cell_batches = [o.random_sampled + o.targeted_sampled for o in targeted]
@@ -148,8 +150,8 @@ def estimate_with_targeted(
         effective_batches=effective,
         method="ipw",
         note=(
-            f"定向抽取的 {n_targeted} 个单元按实测计入，其余 {n_rest} 个单元由落在其中的 {rest_batches} 批随机样本"
-            "按逆概率加权推算"
+            _("定向抽取的 %(t)s 个单元按实测计入，其余 %(r)s 个单元由落在其中的 %(b)s 批随机样本按逆概率加权推算")
+            % {"t": n_targeted, "r": n_rest, "b": rest_batches}
         ),
     )
 
@@ -160,7 +162,7 @@ def naive_pass_rate(outcomes: Iterable[CellOutcome]) -> PassRateEstimate:
     batches = sum(o.random_sampled + o.targeted_sampled for o in outcomes)
     failed = sum(o.random_failed + o.targeted_failed for o in outcomes)
     if batches <= 0:
-        raise EstimationError("没有抽样批次")
+        raise EstimationError(_("没有抽样批次"))
     rate = failed / batches
     low, high = wilson_interval(rate, batches)
     return PassRateEstimate(
@@ -172,7 +174,7 @@ def naive_pass_rate(outcomes: Iterable[CellOutcome]) -> PassRateEstimate:
         failed=failed,
         effective_batches=float(batches),
         method="naive",
-        note="含风险定向批次的原始合格率，偏低，不代表总体质量水平，不能用于趋势比较",
+        note=_("含风险定向批次的原始合格率，偏低，不代表总体质量水平，不能用于趋势比较"),
     )
 
 

@@ -5,6 +5,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from nqi.core.choices import City
 from nqi.inspections.actions import testing_labs
@@ -81,7 +82,7 @@ class AdoptForm(forms.Form):
     kind = forms.ChoiceField(label=_("抽查类型"), choices=[(k, label) for k, label in PlanKind.choices
                                                        if k in actions.ADOPTABLE_KINDS])
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
-    batch = forms.IntegerField(label=_("批次"), min_value=1, max_value=99, initial=1)
+    batch = forms.IntegerField(label=pgettext_lazy("plan round", "批次"), min_value=1, max_value=99, initial=1)
     start_date = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
     end_date = forms.DateField(label=_("结束日期（任务完成期限）"), widget=forms.DateInput(attrs={"type": "date"}))
     labs = forms.ModelMultipleChoiceField(label=_("承检机构"), queryset=testing_labs(),

@@ -12,6 +12,7 @@ from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from nqi.core.audit import timeline
@@ -27,8 +28,11 @@ from .scoping import can_plan, is_region_level, may_manage, planning_city, visib
 from .sources import category_choices
 
 CELLS_PER_PAGE = 25
-EXPORT_COLUMNS = ["风险排名", "企业名称", "统一社会信用代码", "产品类别", "地市", "计划批次", "双随机批次", "风险定向批次", "建议批次",
-                  "入样概率", "估计不合格率", "区间下限", "区间上限", "历史抽检批次", "历史不合格批次", "人工调整", "安排理由"]
+EXPORT_COLUMNS = [gettext_lazy("风险排名"), gettext_lazy("企业名称"), gettext_lazy("统一社会信用代码"), gettext_lazy("产品类别"),
+                  gettext_lazy("地市"), gettext_lazy("计划批次"), gettext_lazy("双随机批次"), gettext_lazy("风险定向批次"),
+                  gettext_lazy("建议批次"), gettext_lazy("入样概率"), gettext_lazy("估计不合格率"), gettext_lazy("区间下限"),
+                  gettext_lazy("区间上限"), gettext_lazy("历史抽检批次"), gettext_lazy("历史不合格批次"), gettext_lazy("人工调整"),
+                  gettext_lazy("安排理由")]
 
 
 def _require_planner(user):
@@ -168,21 +172,22 @@ def _export_rows(scheme):
         yield [c.risk_rank, c.enterprise_name, c.enterprise_uscc, c.product_category, c.city_label, c.batches,
                c.random_batches, c.targeted_batches, c.proposed_batches, round(c.inclusion_probability, 4),
                round(c.estimated_risk, 4), round(c.risk_low, 4), round(c.risk_high, 4), c.history_sampled,
-               c.history_failed, "是" if c.edited else "否", c.reason]
+               c.history_failed, _("是") if c.edited else _("否"), c.reason]
 
 
 @login_required
 def scheme_export(request, pk, fmt):
     scheme = _scheme_or_404(request, pk)
     if fmt == "xlsx":
-        summary = [["方案名称", scheme.name], ["计划年度", scheme.year], ["范围", scheme.scope_label],
-                   ["状态", scheme.get_status_display()], ["抽样总批次", scheme.budget],
-                   ["每单元上限", scheme.max_per_cell], ["每类别最低批次", scheme.min_per_category],
-                   ["双随机抽取比例", scheme.random_share], ["随机种子", str(scheme.seed)],
-                   ["抽样框单元数", scheme.frame_size],
-                   ["历史数据", f"{scheme.history_from} 至 {scheme.history_to}（{scheme.history_batches} 批）"]]
+        summary = [[_("方案名称"), scheme.name], [_("计划年度"), scheme.year], [_("范围"), scheme.scope_label],
+                   [_("状态"), scheme.get_status_display()], [_("抽样总批次"), scheme.budget],
+                   [_("每单元上限"), scheme.max_per_cell], [_("每类别最低批次"), scheme.min_per_category],
+                   [_("双随机抽取比例"), scheme.random_share], [_("随机种子"), str(scheme.seed)],
+                   [_("抽样框单元数"), scheme.frame_size],
+                   [_("历史数据"), _("%(a)s 至 %(b)s（%(n)s 批）") % {
+                       "a": scheme.history_from, "b": scheme.history_to, "n": scheme.history_batches}]]
         return xlsx_response(f"{scheme.name}.xlsx", "", None, sheets=[
-            (_("抽样方案"), EXPORT_COLUMNS, _export_rows(scheme)), (_("方案参数"), ["项目", "内容"], summary)])
+            (_("抽样方案"), EXPORT_COLUMNS, _export_rows(scheme)), (_("方案参数"), [_("项目"), _("内容")], summary)])
     if fmt != "csv":
         raise Http404
     # The `nqi plan-sampling` plan format, so the offline command's users read it the same way.

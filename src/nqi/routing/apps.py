@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RoutingConfig(AppConfig):
     name = "nqi.routing"
-    verbose_name = "智能分派"
+    verbose_name = _("智能分派")

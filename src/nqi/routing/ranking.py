@@ -12,14 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from django.utils.translation import gettext as _
 from scipy import sparse
 
+from nqi.core.choices import ServiceLine
 from nqi.routing import text as routing_text
 
-LINE_LABELS = {
-    "metrology": "计量", "standards": "标准", "testing": "检验检测", "certification": "认证认可",
-    "ip": "知识产权/商标品牌", "quality_mgmt": "质量管理", "special_equipment": "特种设备",
-}
+LINE_LABELS = dict(ServiceLine.choices)  # code -> translatable label (lazy)
 
 
 @dataclass(frozen=True)
@@ -147,14 +146,14 @@ class BM25Index:
 
 def explain(hit: Hit, line_scores: Mapping[str, float] | None = None) -> str:
     """The reason shown beside a suggestion: the matched terms, and the service line that agreed."""
-    reason = "匹配：" + "、".join(hit.matched_terms[:6])
+    reason = _("匹配：%(t)s") % {"t": _("、").join(hit.matched_terms[:6])}
     lines = hit.fields.get("lines") or ()
     if isinstance(lines, str):
         lines = (lines,)
     if line_scores and lines:
         best = max(lines, key=lambda code: line_scores.get(code, 0.0))
         if line_scores.get(best, 0.0) >= 0.2:
-            reason += f"；服务线：{LINE_LABELS.get(best, best)}"
+            reason += _("；服务线：%(l)s") % {"l": LINE_LABELS.get(best, best)}
     return reason
 
 

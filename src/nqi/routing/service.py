@@ -82,7 +82,7 @@ def suggest(text: str, *, city: str | None = None, top_k: int = TOP_K) -> dict[s
     def in_force_first(hit):
         return WITHDRAWN_STANDARD_FACTOR if hit.fields.get("status") == "withdrawn" else 1.0
 
-    service_types = [{**line.as_dict(), "label": LINE_LABELS.get(line.code, line.code)}
+    service_types = [{**line.as_dict(), "label": str(LINE_LABELS.get(line.code, line.code))}
                      for line in classification.lines]
     items = _rank(indexes["service_items"], tokens, probabilities, top_k * 4, local_first)
     providers = _rank(indexes["providers"], tokens, probabilities, top_k, local_first)

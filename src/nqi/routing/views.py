@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from nqi.core.exceptions import InvalidTransition
@@ -60,7 +61,8 @@ def dispatch_suggested(request, pk):
     return redirect(req)
 
 
-CAPABILITY_COLUMNS = ["机构", "地市", "完全匹配", "有效CMA/CNAS", "依据标准", "资质", "认可/资质范围", "相关服务项目"]
+CAPABILITY_COLUMNS = [gettext_lazy("机构"), gettext_lazy("地市"), gettext_lazy("完全匹配"), gettext_lazy("有效CMA/CNAS"),
+                      gettext_lazy("依据标准"), gettext_lazy("资质"), gettext_lazy("认可/资质范围"), gettext_lazy("相关服务项目")]
 
 
 @login_required
@@ -71,11 +73,11 @@ def capability_page(request):
         data = form.cleaned_data
         result = capability.lookup(data["item"], data["product"], data["standard"], limit=50)
         if request.GET.get("format") == "xlsx":
-            rows = [[row["provider"]["name"], row["provider"]["city_label"], "是" if row["full_match"] else "否",
-                     "是" if row["accredited"] else "否", "、".join(row["standards"]),
+            rows = [[row["provider"]["name"], row["provider"]["city_label"], _("是") if row["full_match"] else _("否"),
+                     _("是") if row["accredited"] else _("否"), "、".join(row["standards"]),
                      "；".join(f"{a['kind']} {a['number']}" for a in row["accreditations"]),
                      "\n".join(a["scope"] for a in row["accreditations"]),
                      "、".join(i["name"] for i in row["service_items"])] for row in result["results"]]
-            return xlsx_response("检测能力查询.xlsx", _("检测能力查询"), rows, CAPABILITY_COLUMNS)
+            return xlsx_response(_("检测能力查询") + ".xlsx", _("检测能力查询"), rows, CAPABILITY_COLUMNS)
     return render(request, "routing/capability.html", {"form": form, "result": result,
                                                        "query": request.GET.urlencode()})

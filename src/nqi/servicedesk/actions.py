@@ -347,7 +347,7 @@ def validate_upload(uploaded_file):
     allowed = settings.NQI_UPLOAD_EXTENSIONS
     if suffix not in allowed:
         raise ValidationError({"file": _("不支持的文件类型 %(s)s，允许：%(a)s") % {
-            "s": suffix or "（无扩展名）", "a": "、".join(sorted(allowed))}})
+            "s": suffix or _("（无扩展名）"), "a": _("、").join(sorted(allowed))}})
     if uploaded_file.size > max_bytes:
         raise ValidationError({"file": _("文件过大（%(n).1f MB），上限为 %(m)d MB") % {
             "n": uploaded_file.size / 1048576, "m": max_bytes // 1048576}})

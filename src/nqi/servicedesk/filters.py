@@ -1,6 +1,7 @@
 import django_filters
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from nqi.core.choices import City
 
@@ -9,16 +10,16 @@ from .models import ServiceRequest
 
 
 class ServiceRequestFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="关键词")
-    status = django_filters.MultipleChoiceFilter(choices=RequestStatus.choices, label="状态")
-    kind = django_filters.ChoiceFilter(choices=RequestKind.choices, label="类型")
-    urgency = django_filters.ChoiceFilter(choices=Urgency.choices, label="紧急程度")
-    city = django_filters.ChoiceFilter(choices=City.choices, label="地市")
-    line = django_filters.CharFilter(field_name="line_id", label="服务类别")
-    submitted_after = django_filters.DateFilter(field_name="submitted_at", lookup_expr="date__gte", label="提交起")
-    submitted_before = django_filters.DateFilter(field_name="submitted_at", lookup_expr="date__lte", label="提交止")
-    due = django_filters.ChoiceFilter(choices=[("overdue", "已超期"), ("soon", "即将到期")], method="by_due",
-                                      label="期限")
+    q = django_filters.CharFilter(method="search", label=_("关键词"))
+    status = django_filters.MultipleChoiceFilter(choices=RequestStatus.choices, label=_("状态"))
+    kind = django_filters.ChoiceFilter(choices=RequestKind.choices, label=_("类型"))
+    urgency = django_filters.ChoiceFilter(choices=Urgency.choices, label=_("紧急程度"))
+    city = django_filters.ChoiceFilter(choices=City.choices, label=_("地市"))
+    line = django_filters.CharFilter(field_name="line_id", label=_("服务类别"))
+    submitted_after = django_filters.DateFilter(field_name="submitted_at", lookup_expr="date__gte", label=_("提交起"))
+    submitted_before = django_filters.DateFilter(field_name="submitted_at", lookup_expr="date__lte", label=_("提交止"))
+    due = django_filters.ChoiceFilter(choices=[("overdue", _("已超期")), ("soon", _("即将到期"))], method="by_due",
+                                      label=_("期限"))
 
     class Meta:
         model = ServiceRequest

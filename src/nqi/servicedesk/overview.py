@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from django.db.models import Avg, Count, Q, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from nqi.core.choices import City, ServiceLine
 from nqi.core.exports import xlsx_response
@@ -19,8 +21,9 @@ from .choices import OPEN_STATUSES, RequestKind
 
 DELIVERED = Q(status__in=rollups.DELIVERED_STATUSES)
 
-REQUEST_COLUMNS = ["编号", "类型", "标题", "企业", "地市", "服务类别", "承办机构", "状态", "提交时间", "办结期限",
-                   "办结时间", "评分"]
+REQUEST_COLUMNS = [gettext_lazy("编号"), gettext_lazy("类型"), gettext_lazy("标题"), gettext_lazy("企业"),
+                   gettext_lazy("地市"), gettext_lazy("服务类别"), gettext_lazy("承办机构"), gettext_lazy("状态"),
+                   gettext_lazy("提交时间"), gettext_lazy("办结期限"), gettext_lazy("办结时间"), gettext_lazy("评分")]
 
 
 def _fmt(moment):
@@ -75,7 +78,7 @@ def _build_from_requests(scope, since) -> Overview:
     by_city = [_finish(r) | {"name": str(city_names.get(r["city"], r["city"]))}
                for r in scope.values("city").annotate(**_metrics()).order_by("city")]
     line_names = dict(ServiceLine.choices)
-    by_line = [_finish(r) | {"name": str(line_names.get(r["line_id"], "未分类"))}
+    by_line = [_finish(r) | {"name": str(line_names.get(r["line_id"], _("未分类")))}
                for r in scope.values("line_id").annotate(**_metrics()).order_by("line_id")]
     by_month = [
         {"month": r["month"].strftime("%Y-%m"), "submitted": r["submitted"], "delivered": r["delivered"]}
@@ -105,7 +108,7 @@ def _build_from_rollups(scope, cities, since) -> Overview:
     by_city = [_finish({"city": r["city"]} | _metrics_from_sums(r)) | {"name": str(city_names.get(r["city"], r["city"]))}
                for r in rows.values("city").annotate(**_rollup_sums()).filter(total__gt=0).order_by("city")]
     line_names = dict(ServiceLine.choices)
-    by_line = [_finish({"line_id": r["line"]} | _metrics_from_sums(r)) | {"name": str(line_names.get(r["line"], "未分类"))}
+    by_line = [_finish({"line_id": r["line"]} | _metrics_from_sums(r)) | {"name": str(line_names.get(r["line"], _("未分类")))}
                for r in rows.values("line").annotate(**_rollup_sums()).filter(total__gt=0).order_by("line")]
     # Months wholly after `since` come from the rollups; the month `since` falls in is counted from its requests.
     first_month = rollups.month_of(since)
@@ -132,17 +135,17 @@ def _pct(value):
 
 
 def xlsx(data: Overview):
-    columns = ["名称", "需求总数", "已办结", "解决技术难题", "按期办结率(%)", "平均评分", "在办"]
+    columns = [_("名称"), _("需求总数"), _("已办结"), _("解决技术难题"), _("按期办结率(%)"), _("平均评分"), _("在办")]
 
     def rows(items):
         return [[r["name"], r["total"], r["delivered"], r["problems_solved"], _pct(r["on_time_rate"]),
                  r["avg_rating"] or "", r["open"]] for r in items]
 
     t = data.totals
-    summary = [["服务需求总数", t["total"]], ["已提供服务", t["delivered"]], ["解决技术难题", t["problems_solved"]],
-               ["服务企业数", t["enterprises_served"]], ["平均评分", t["avg_rating"] or ""],
-               ["按期办结率(%)", _pct(t["on_time_rate"])]]
-    sheets = [("总览", ["指标", "数值"], summary), ("按地市", columns, rows(data.by_city)),
-              ("按服务类别", columns, rows(data.by_line)),
-              ("按月份", ["月份", "提交", "已办结"], [[m["month"], m["submitted"], m["delivered"]] for m in data.by_month])]
-    return xlsx_response("服务总览.xlsx", "", None, sheets=sheets)
+    summary = [[_("服务需求总数"), t["total"]], [_("已提供服务"), t["delivered"]], [_("解决技术难题"), t["problems_solved"]],
+               [_("服务企业数"), t["enterprises_served"]], [_("平均评分"), t["avg_rating"] or ""],
+               [_("按期办结率(%)"), _pct(t["on_time_rate"])]]
+    sheets = [(_("总览"), [_("指标"), _("数值")], summary), (_("按地市"), columns, rows(data.by_city)),
+              (_("按服务类别"), columns, rows(data.by_line)),
+              (_("按月份"), [_("月份"), _("提交"), _("已办结")], [[m["month"], m["submitted"], m["delivered"]] for m in data.by_month])]
+    return xlsx_response(_("服务总览") + ".xlsx", "", None, sheets=sheets)

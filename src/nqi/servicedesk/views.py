@@ -65,7 +65,7 @@ def request_list(request):
     sort = request.GET.get("sort", "-submitted")
     qs = qs.order_by(SORTS.get(sort, "-submitted_at"), "-id")
     if request.GET.get("format") == "xlsx":
-        return xlsx_response("服务需求.xlsx", _("服务需求"), overview.request_rows(qs[:50000]),
+        return xlsx_response(_("服务需求") + ".xlsx", _("服务需求"), overview.request_rows(qs[:50000]),
                              overview.REQUEST_COLUMNS)
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     query = request.GET.copy()

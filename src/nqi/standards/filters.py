@@ -3,6 +3,7 @@
 import django_filters
 from django.db.models import Q, Value
 from django.db.models.functions import Replace
+from django.utils.translation import gettext_lazy as _
 
 from .choices import StandardKind, StandardStatus
 from .models import Standard
@@ -15,12 +16,12 @@ def listed(field: str, value: str) -> Q:
 
 
 class StandardFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="关键词")
-    kind = django_filters.ChoiceFilter(choices=StandardKind.choices, label="类别")
-    status = django_filters.ChoiceFilter(choices=StandardStatus.choices, label="状态")
-    line = django_filters.CharFilter(method="by_line", label="服务类别")
-    product = django_filters.CharFilter(method="by_product", label="适用产品")
-    test_item = django_filters.CharFilter(method="by_test_item", label="检验项目")
+    q = django_filters.CharFilter(method="search", label=_("关键词"))
+    kind = django_filters.ChoiceFilter(choices=StandardKind.choices, label=_("类别"))
+    status = django_filters.ChoiceFilter(choices=StandardStatus.choices, label=_("状态"))
+    line = django_filters.CharFilter(method="by_line", label=_("服务类别"))
+    product = django_filters.CharFilter(method="by_product", label=_("适用产品"))
+    test_item = django_filters.CharFilter(method="by_test_item", label=_("检验项目"))
 
     class Meta:
         model = Standard

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from nqi.core.exports import xlsx_response
 from nqi.core.models import ServiceLine
@@ -23,8 +24,9 @@ SORTS = {
 }
 DEFAULT_SORT = "kind"
 
-EXPORT_COLUMNS = ["标准号", "标准名称", "英文名称", "类别", "状态", "发布日期", "实施日期", "被代替为", "服务类别",
-                  "适用产品", "检验项目", "关键词"]
+EXPORT_COLUMNS = [gettext_lazy("标准号"), gettext_lazy("标准名称"), gettext_lazy("英文名称"), gettext_lazy("类别"),
+                  gettext_lazy("状态"), gettext_lazy("发布日期"), gettext_lazy("实施日期"), gettext_lazy("被代替为"),
+                  gettext_lazy("服务类别"), gettext_lazy("适用产品"), gettext_lazy("检验项目"), gettext_lazy("关键词")]
 
 
 def product_choices(qs):
@@ -51,7 +53,7 @@ def standard_list(request):
     sort = request.GET.get("sort", DEFAULT_SORT)
     qs = qs.select_related("replaced_by").order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
     if request.GET.get("format") == "xlsx":
-        return xlsx_response("标准目录.xlsx", _("标准目录"), export_rows(qs.prefetch_related("service_lines")),
+        return xlsx_response(_("标准目录") + ".xlsx", _("标准目录"), export_rows(qs.prefetch_related("service_lines")),
                              EXPORT_COLUMNS)
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
