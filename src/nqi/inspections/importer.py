@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import multiprocessing
 import os
 import queue
 import threading
@@ -354,6 +355,80 @@ def read_ahead(records: Iterator[ParsedRecord], batch_size: int, depth: int = 4)
         worker.join()
 
 
+# Files at least this big are parsed in a forked child process (see parse_in_child); smaller ones in a thread.
+CHILD_PARSE_MIN_BYTES = int(os.environ.get("NQI_IMPORT_CHILD_PARSE_MIN_BYTES", 4 * 1024 * 1024))
+
+
+def parse_in_child(parser, batch_size: int, progress: ProgressCallback | None = None
+                   ) -> Iterator[list[ParsedRecord]]:
+    """Batches of `parser`'s records, parsed in a forked child process: the parser is pure Python, so in a
+    thread it shares one core with the row building and COPY formatting; in a child it runs on the other core.
+
+    The child inherits the opened parser (fork copies it), sends batches, progress and finally the summary
+    through a pipe (a full pipe holds the child back, so memory stays bounded), and exits. The summary it
+    sends replaces `parser.summary`. An exception in the child is raised here; if this side stops early, the
+    child is terminated. Only where fork exists (Linux); the database connection is never used in the child.
+    """
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+
+    def child() -> None:
+        receiver.close()
+        try:
+            def report(done, total):
+                sender.send(("progress", done, total))
+
+            batch: list[ParsedRecord] = []
+            for record in parser.records(progress=report if progress is not None else None):
+                batch.append(record)
+                if len(batch) >= batch_size:
+                    sender.send(("batch", batch))
+                    batch = []
+            if batch:
+                sender.send(("batch", batch))
+            sender.send(("summary", parser.summary))
+        except BaseException as exc:  # noqa: BLE001 - everything goes back to the importer
+            try:
+                sender.send(("error", exc))
+            except Exception:  # an exception that cannot be pickled
+                sender.send(("error", RuntimeError(str(exc))))
+        finally:
+            sender.close()
+            os._exit(0)  # no atexit handlers, no inherited connections closed from here
+
+    process = context.Process(target=child, name="import-parser", daemon=True)
+    process.start()
+    sender.close()
+    try:
+        while True:
+            try:
+                kind, *payload = receiver.recv()
+            except EOFError:
+                raise RuntimeError("导入文件的解析进程意外退出") from None
+            if kind == "batch":
+                yield payload[0]
+            elif kind == "progress":
+                progress(*payload)
+            elif kind == "summary":
+                parser.summary = payload[0]
+                return
+            else:
+                raise payload[0]
+    finally:
+        receiver.close()
+        if process.is_alive():
+            process.terminate()
+        process.join()
+
+
+def _batches(parser, batch_size: int, progress: ProgressCallback | None) -> Iterator[list[ParsedRecord]]:
+    """The parser's records in batches: from a child process for big files where fork exists, else a thread."""
+    big = parser.path.stat().st_size >= CHILD_PARSE_MIN_BYTES
+    if big and "fork" in multiprocessing.get_all_start_methods():
+        return parse_in_child(parser, batch_size, progress)
+    return read_ahead(parser.records(progress=progress), batch_size)
+
+
 def import_results(path, *, plan: InspectionPlan | None = None, plan_kind: str = PlanKind.PROVINCIAL,
                    mapping=None, header_row: int | None = None, sheet=None, dry_run: bool = False,
                    publish: bool = False, actor=None, job: ImportJob | None = None,
@@ -375,7 +450,7 @@ def import_results(path, *, plan: InspectionPlan | None = None, plan_kind: str =
         with transaction.atomic():
             writer = BatchWriter(chooser=PlanChooser(plan, plan_kind, source_name, actor, dry_run),
                                  resolver=Resolver(), job=job, publish=publish, dry_run=dry_run, now=now)
-            for batch in read_ahead(parser.records(progress=progress), batch_size):
+            for batch in _batches(parser, batch_size, progress):
                 writer.flush(batch)
             if not dry_run:
                 rollups.apply(writer.delta)

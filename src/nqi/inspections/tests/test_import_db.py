@@ -299,3 +299,36 @@ def test_no_results_are_imported_into_a_closed_plan(tmp_path):
     with pytest.raises(importer.MappingError, match="已结束"):
         importer.import_results(sheet.path, plan=plan)
     assert SamplingRecord.objects.count() == 0
+
+
+def test_big_files_parsed_in_a_child_process_give_the_same_import(tmp_path, monkeypatch):
+    sheet = samples.write_csv(tmp_path / "big.csv", 600, seed=31, bad_share=0.05, duplicate_share=0.05)
+    in_thread = importer.import_results(sheet.path, batch_size=100)
+    kept = sorted(SamplingRecord.objects.values_list("dedup_key", "conclusion", "city", "source_row"))
+    SamplingRecord.objects.all().delete()
+    InspectionPlan.objects.all().delete()
+    InspectionRollup.objects.all().delete()
+    monkeypatch.setattr(importer, "CHILD_PARSE_MIN_BYTES", 0)  # every file counts as big
+    seen = []
+    in_child = importer.import_results(sheet.path, batch_size=100, progress=lambda done, total: seen.append(done))
+    assert sorted(SamplingRecord.objects.values_list("dedup_key", "conclusion", "city", "source_row")) == kept
+    for key in ("data_rows", "valid", "rejected", "duplicates", "inserted", "errors"):
+        assert in_child[key] == in_thread[key], key
+    assert seen and seen[-1] >= in_child["data_rows"]
+
+
+def test_a_failure_in_the_parsing_child_reaches_the_importer_and_writes_nothing(tmp_path, monkeypatch):
+    sheet = samples.write_csv(tmp_path / "bad.csv", 300, seed=32)
+    monkeypatch.setattr(importer, "CHILD_PARSE_MIN_BYTES", 0)
+    real_records = importer.ImportParser.records
+
+    def breaks_midway(self, progress=None):
+        for n, record in enumerate(real_records(self, progress)):
+            if n == 150:
+                raise ValueError("第152行：读取失败")
+            yield record
+
+    monkeypatch.setattr(importer.ImportParser, "records", breaks_midway)
+    with pytest.raises(ValueError, match="第152行"):
+        importer.import_results(sheet.path, batch_size=100)
+    assert SamplingRecord.objects.count() == 0 and InspectionRollup.objects.count() == 0
