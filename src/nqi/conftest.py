@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from nqi import testing
 from nqi.accounts.choices import RegulatorLevel
@@ -18,7 +19,11 @@ def _isolated(settings, tmp_path):
     settings.NQI_ROUTING_MIN_SAMPLES = 400
     settings.NQI_ROUTING_REFRESH_SECONDS = 0
     workdays.clear_cache()
+    # A request in English leaves English active in this thread (LocaleMiddleware activates, nothing resets):
+    # every test starts in the platform's default language.
+    translation.activate(settings.LANGUAGE_CODE)
     yield
+    translation.deactivate()
     workdays.clear_cache()
 
 

@@ -2,6 +2,99 @@
 
 from __future__ import annotations
 
+from rest_framework import serializers
+
+# --- Shapes for the OpenAPI schema (the views build the same dicts with the functions below) ---------------
+
+
+class PassRateSchema(serializers.Serializer):
+    key = serializers.CharField(allow_null=True)
+    label = serializers.CharField(allow_null=True)
+    batches = serializers.IntegerField()
+    passed = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True, help_text="合格率（%）")
+    low = serializers.FloatField(allow_null=True, help_text="置信区间下限（%）")
+    high = serializers.FloatField(allow_null=True, help_text="置信区间上限（%）")
+    confidence = serializers.FloatField()
+    method = serializers.CharField()
+    small_sample = serializers.BooleanField()
+
+
+class ChangeSchema(serializers.Serializer):
+    from_ = serializers.CharField()
+    to = serializers.CharField()
+    change_pp = serializers.FloatField(allow_null=True)
+    change_low_pp = serializers.FloatField(allow_null=True)
+    change_high_pp = serializers.FloatField(allow_null=True)
+    p_value = serializers.FloatField(allow_null=True)
+    test = serializers.CharField()
+    significant = serializers.BooleanField()
+
+    def get_fields(self):  # "from" is a Python keyword: expose the field under its real name
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
+
+
+class FunnelPointSchema(serializers.Serializer):
+    label = serializers.CharField()
+    batches = serializers.IntegerField()
+    passed = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True)
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    limits = serializers.DictField(child=serializers.ListField(child=serializers.FloatField(allow_null=True)),
+                                   help_text="控制限（%），键为置信水平，如 95、99.8")
+
+
+class OverdispersionSchema(serializers.Serializer):
+    phi = serializers.FloatField()
+    p_value = serializers.FloatField()
+    overdispersed = serializers.BooleanField()
+
+
+class FunnelSchema(serializers.Serializer):
+    by = serializers.CharField()
+    overall_rate = serializers.FloatField(allow_null=True)
+    overdispersion = OverdispersionSchema(allow_null=True)
+    points = FunnelPointSchema(many=True)
+
+
+class AlarmSchema(serializers.Serializer):
+    product_category = serializers.CharField()
+    city = serializers.CharField(allow_null=True)
+    since = serializers.DateField()
+    still_above_threshold = serializers.BooleanField()
+    baseline_failure_rate = serializers.FloatField(allow_null=True)
+    recent_failure_rate = serializers.FloatField(allow_null=True)
+    baseline_batches = serializers.IntegerField()
+    recent_batches = serializers.IntegerField()
+    statistic = serializers.FloatField()
+    threshold = serializers.FloatField()
+    computed_at = serializers.DateTimeField()
+
+
+class PassRatesSchema(serializers.Serializer):
+    by = serializers.CharField()
+    method = serializers.CharField()
+    granularity = serializers.CharField()
+    filters = serializers.DictField()
+    targeted_batches = serializers.IntegerField()
+    rates = PassRateSchema(many=True)
+    overall = PassRateSchema()
+    trend = PassRateSchema(many=True)
+    changes = ChangeSchema(many=True)
+    funnel = FunnelSchema()
+    alarms = AlarmSchema(many=True)
+    notes = serializers.DictField(child=serializers.CharField())
+
+
+class AlarmsSchema(serializers.Serializer):
+    computed_at = serializers.DateTimeField(allow_null=True)
+    alarms = AlarmSchema(many=True)
+
+
 
 def _pct(value):
     return None if value is None else round(100 * value, 4)

@@ -2,6 +2,7 @@
 the current CUSUM alarms - the same numbers as the dashboard, from the same functions."""
 
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
@@ -21,12 +22,29 @@ NOTES = {
 }
 
 
+_QUERY = [
+    OpenApiParameter("by", str, enum=list(agg.DIMENSIONS), required=True, description="统计维度"),
+    OpenApiParameter("month_from", str, description="起始月份 YYYY-MM"),
+    OpenApiParameter("month_to", str, description="截止月份 YYYY-MM"),
+    OpenApiParameter("category", str, description="产品类别"),
+    OpenApiParameter("city", str, description="地市行政区划代码，如 450200"),
+    OpenApiParameter("stage", str), OpenApiParameter("size", str),
+    OpenApiParameter("kind", str, description="抽查类型；默认为监督抽查（不含风险监测）"),
+    OpenApiParameter("selection", str, enum=["random", "targeted"], description="random：不含风险定向批次"),
+    OpenApiParameter("method", str, enum=list(agg.METHODS)),
+    OpenApiParameter("granularity", str, enum=list(agg.GRANULARITIES)),
+    OpenApiParameter("funnel", str, enum=list(agg.FUNNEL_DIMENSIONS)),
+]
+
+
 class PassRatesView(APIView):
     """GET /api/v1/analytics/pass-rates/?by=city|category|stage|size|period&month_from=YYYY-MM&month_to=&category=
     &city=&stage=&size=&kind=&method=wilson|jeffreys&granularity=month|quarter|year&funnel=city|category"""
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(parameters=_QUERY, responses=s.PassRatesSchema,
+                   description="批次合格率及置信区间、期间趋势与环比检验、漏斗图数据和当前预警，与质量统计页面同源。")
     def get(self, request):
         user = request.user
         if not can_view_dashboards(user):
@@ -66,6 +84,7 @@ class AlarmsView(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(responses=s.AlarmsSchema, description="调用者范围内当前的不合格率 CUSUM 预警。")
     def get(self, request):
         if not can_view_dashboards(request.user):
             raise PermissionDenied(_("质量统计仅对监管部门开放"))

@@ -2,11 +2,12 @@
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from nqi.core.authentication import TokenAuthentication
 from nqi.routing import capability, service
 
 from .serializers import CapabilityInputSerializer, SuggestInputSerializer

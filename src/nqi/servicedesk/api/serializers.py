@@ -24,7 +24,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
         model = Attachment
         fields = ["id", "original_name", "content_type", "size", "created_at", "download_url"]
 
-    def get_download_url(self, obj):
+    def get_download_url(self, obj) -> str:
         return f"/requests/{obj.request_id}/attachments/{obj.pk}/"
 
 
