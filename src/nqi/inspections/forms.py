@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django import forms
 from django.conf import settings
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -235,7 +236,9 @@ class UploadForm(forms.Form):
         return upload
 
 
-FIELD_CHOICES = [("", _("（不导入）"))] + [(f.key, f.label + (" *" if f.required else "")) for f in FIELDS]
+# The field labels are gettext_noop-marked in importing.fields; translated lazily here, when the page renders.
+FIELD_CHOICES = [("", _("（不导入）"))] + [(f.key, format_lazy("{}{}", _(f.label), " *" if f.required else ""))
+                                          for f in FIELDS]
 
 
 class MappingForm(forms.Form):

@@ -1,5 +1,6 @@
 """Background tasks of the inspections app (django-tasks; run by `nqi worker`)."""
 
+from django.utils import translation
 from django_tasks import task
 
 from . import actions, importer
@@ -7,9 +8,11 @@ from .models import ImportJob
 
 
 @task()
-def run_import_task(job_id: int):
+def run_import_task(job_id: int, language: str | None = None):
+    """Run an uploaded import; `language` is the uploader's, so the row errors and the report come in it."""
     job = ImportJob.objects.get(pk=job_id)
-    importer.run_job(job)
+    with translation.override(language or None):
+        importer.run_job(job)
     return {"status": job.status, "inserted": job.inserted}
 
 

@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -510,7 +511,7 @@ def _start(job):
 
     job.status = ImportStatus.QUEUED
     job.save(update_fields=["status"])
-    result = run_import_task.enqueue(job.pk)
+    result = run_import_task.enqueue(job.pk, translation.get_language())
     ImportJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
 
 

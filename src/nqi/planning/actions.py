@@ -150,8 +150,7 @@ def do_generate(actor, params: SchemeParameters, at=None) -> SamplingScheme:
                              min_per_category=params.min_per_category, random_share=float(params.random_share),
                              city_minimums=city_minimums or None, seed=params.seed)
     except PlanningError as exc:
-        field_name = "random_share" if "随机" in str(exc) else NON_FIELD_ERRORS
-        raise ValidationError({field_name: [str(exc)]})
+        raise ValidationError({exc.field or NON_FIELD_ERRORS: [str(exc)]}) from None
     except (RiskModelError, HistoryError) as exc:
         raise ValidationError({NON_FIELD_ERRORS: [_("无法估计风险：%(e)s") % {"e": exc}]})
     seconds = time.perf_counter() - began

@@ -23,7 +23,15 @@ DEFAULT_RANDOM_SHARE = 0.2
 
 
 class PlanningError(ValueError):
-    """The plan cannot be made as asked (message in Chinese for the UI and the command line)."""
+    """The plan cannot be made as asked (message translated, for the UI and the command line).
+
+    `field` names the parameter to change (a form field: "random_share", "seed"), or None when the
+    refusal is not about one parameter; the web form shows the message on that field or above the form.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -68,11 +76,13 @@ class SamplingPlan:
         return self.budget - self.random_batches
 
 
-def _check_int(name: str, label: str, value: object, minimum: int) -> int:
+def _check_int(name: str, label: str, value: object, minimum: int, field: str | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise PlanningError(f"{label}（{name}）必须是整数，当前为 {value!r}")
+        raise PlanningError(_("%(label)s（%(name)s）必须是整数，当前为 %(value)s") % {
+            "label": label, "name": name, "value": repr(value)}, field=field)
     if value < minimum:
-        raise PlanningError(f"{label}（{name}）不能小于 {minimum}，当前为 {value}")
+        raise PlanningError(_("%(label)s（%(name)s）不能小于 %(minimum)s，当前为 %(value)s") % {
+            "label": label, "name": name, "minimum": minimum, "value": value}, field=field)
     return int(value)
 
 
@@ -91,31 +101,32 @@ def allocate(
     A category's minimum is `min_per_category`, lowered to what its cells can take under the cap.
     `seed=None` draws a fresh seed (reported in the plan): a predictable random share would defeat 双随机.
     """
-    budget = _check_int("budget", "抽样总批次", budget, 1)
-    cap = _check_int("max_per_cell", "每单元批次上限", max_per_cell, 1)
-    min_per_category = _check_int("min_per_category", "每类别最低批次", min_per_category, 0)
+    budget = _check_int("budget", _("抽样总批次"), budget, 1)
+    cap = _check_int("max_per_cell", _("每单元批次上限"), max_per_cell, 1)
+    min_per_category = _check_int("min_per_category", _("每类别最低批次"), min_per_category, 0)
     try:
         random_share = float(random_share)
     except (TypeError, ValueError):
-        raise PlanningError(f"随机抽取比例（random_share）必须是 0 到 1 之间的小数，当前为 {random_share!r}")
+        raise PlanningError(_("随机抽取比例（random_share）必须是 0 到 1 之间的小数，当前为 %(value)s") % {
+            "value": repr(random_share)}, field="random_share") from None
     if not 0.0 <= random_share <= 1.0:
-        raise PlanningError(f"随机抽取比例（random_share）必须在 0 到 1 之间，当前为 {random_share}")
+        raise PlanningError(_("随机抽取比例（random_share）必须在 0 到 1 之间，当前为 %(value)s") % {
+            "value": random_share}, field="random_share")
     if seed is None:
         seed = secrets.randbits(32)
-    seed = _check_int("seed", "随机种子", seed, 0)
+    seed = _check_int("seed", _("随机种子"), seed, 0, field="seed")
     if not cells:
-        raise PlanningError("抽样框为空：历史数据中没有任何企业-产品单元")
+        raise PlanningError(_("抽样框为空：历史数据中没有任何企业-产品单元"))
 
     # Canonical order, so that the seeded draw does not depend on how the caller ordered the rows.
     cells = sorted(cells, key=lambda c: (c.product_category, c.enterprise_id))
     keys = [(c.enterprise_id, c.product_category) for c in cells]
     if len(set(keys)) != len(keys):
-        raise PlanningError("抽样框中存在重复的企业-产品单元")
+        raise PlanningError(_("抽样框中存在重复的企业-产品单元"))
     n_cells = len(cells)
     if budget > cap * n_cells:
-        raise PlanningError(
-            f"抽样总批次 {budget} 超过抽样框容量：{n_cells} 个单元 × 每单元上限 {cap} 批 = {cap * n_cells} 批"
-        )
+        raise PlanningError(_("抽样总批次 %(b)s 超过抽样框容量：%(n)s 个单元 × 每单元上限 %(c)s 批 = %(t)s 批") % {
+            "b": budget, "n": n_cells, "c": cap, "t": cap * n_cells})
 
     categories = sorted({c.product_category for c in cells})
     regions = sorted({c.region for c in cells})
@@ -128,17 +139,16 @@ def allocate(
 
     cat_min = np.minimum(min_per_category, cap * cat_cells)
     if cat_min.sum() > budget:
-        raise PlanningError(
-            f"各类别最低批次之和 {int(cat_min.sum())} 超过抽样总批次 {budget}：请提高预算或降低每类别最低批次"
-        )
+        raise PlanningError(_("各类别最低批次之和 %(t)s 超过抽样总批次 %(b)s：请提高预算或降低每类别最低批次") % {
+            "t": int(cat_min.sum()), "b": budget})
     city_min = np.zeros(len(regions), dtype=int)
     for region, minimum in (city_minimums or {}).items():
         if region not in region_pos:
-            raise PlanningError(f"地区最低批次中的“{region}”不在历史数据的地区中")
-        minimum = _check_int("city_minimums", f"{region}最低批次", minimum, 0)
+            raise PlanningError(_("地区最低批次中的“%(region)s”不在历史数据的地区中") % {"region": region})
+        minimum = _check_int("city_minimums", _("%(region)s最低批次") % {"region": region}, minimum, 0)
         city_min[region_pos[region]] = min(minimum, cap * int(city_cells[region_pos[region]]))
     if city_min.sum() > budget:
-        raise PlanningError(f"各地区最低批次之和 {int(city_min.sum())} 超过抽样总批次 {budget}")
+        raise PlanningError(_("各地区最低批次之和 %(t)s 超过抽样总批次 %(b)s") % {"t": int(city_min.sum()), "b": budget})
 
     rng = np.random.default_rng(seed)
     notes: list[str] = []
@@ -165,7 +175,8 @@ def allocate(
         surplus = (random_b > 0) & (by_cat[cat] > cat_min[cat]) & (by_city[city] > city_min[city])
         candidates = np.flatnonzero(surplus)
         if candidates.size == 0:
-            raise PlanningError("随机抽取部分与类别/地区最低批次要求无法同时满足：请降低随机比例或最低批次")
+            raise PlanningError(_("随机抽取部分与类别/地区最低批次要求无法同时满足：请降低随机比例或最低批次"),
+                                field="random_share")
         random_b[candidates[rng.integers(candidates.size)]] -= 1
         dropped += 1
     if dropped:
@@ -205,7 +216,7 @@ def allocate(
     # 3. The rest by risk.
     remaining = budget - int(random_b.sum() + targeted.sum())
     if remaining < 0:  # pragma: no cover - the shortfall loop above rules this out
-        raise PlanningError("内部错误：最低批次超出预算")
+        raise PlanningError(_("内部错误：最低批次超出预算"))
     fill(order, remaining)
     total = random_b + targeted
     assert int(total.sum()) == budget and int(total.max()) <= cap

@@ -1,7 +1,8 @@
 """Value parsers for hand-made results tables: text cleanup, dates, cities, conclusions, codes, stages.
 
 Every parser takes a raw cell (str, int, float, date, datetime, bool or None, as the readers give it)
-and returns a clean value or raises `ValueError` whose message is a Chinese reason for the user.
+and returns a clean value or raises `ValueError` whose message is the reason for the user, translated
+into the active language.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import unicodedata
 
 from nqi.core import uscc
 from nqi.core.choices import CITY_SHORT_NAMES, city_code_from_name
+
+from .i18n import gettext
 
 # Cells that people fill in to say "nothing here".
 NULL_MARKERS = frozenset({
@@ -75,9 +78,9 @@ def _checked(year: int, month: int, day: int, shown: str) -> dt.date:
     try:
         value = dt.date(year, month, day)
     except ValueError:
-        raise ValueError(f"日期不存在：{shown}") from None
+        raise ValueError(gettext("日期不存在：%(value)s") % {"value": shown}) from None
     if not EARLIEST_DATE <= value <= LATEST_DATE:
-        raise ValueError(f"日期超出合理范围：{shown}")
+        raise ValueError(gettext("日期超出合理范围：%(value)s") % {"value": shown})
     return value
 
 
@@ -90,7 +93,7 @@ def _from_number(number: float, shown: str) -> dt.date:
     if 1 <= number <= 2958465:  # an Excel date serial in a cell formatted as a number or text
         value = _EXCEL_EPOCH + dt.timedelta(days=number)
         return _checked(value.year, value.month, value.day, shown)
-    raise ValueError(f"日期无法识别：{shown}")
+    raise ValueError(gettext("日期无法识别：%(value)s") % {"value": shown})
 
 
 def parse_date(value: object) -> dt.date:
@@ -110,7 +113,8 @@ def parse_date(value: object) -> dt.date:
         return _checked(int(match[1]), int(match[2]), int(match[3]), text)
     if text.isdigit() and len(text) <= 7:
         return _from_number(int(text), text)
-    raise ValueError(f"日期无法识别：{text}（可用格式如 2026-03-05、2026/3/5、2026.3.5、2026年3月5日）")
+    raise ValueError(gettext("日期无法识别：%(value)s（可用格式如 2026-03-05、2026/3/5、2026.3.5、2026年3月5日）")
+                     % {"value": text})
 
 
 # --- cities ------------------------------------------------------------------------------------
@@ -135,7 +139,7 @@ def parse_city(value: object) -> str:
     for short, code in CITY_SHORT_NAMES.items():
         if rest.startswith(short):
             return code
-    raise ValueError(f"无法识别的地市：{text}（应为广西14个设区市之一，如 柳州、柳州市）")
+    raise ValueError(gettext("无法识别的地市：%(value)s（应为广西14个设区市之一，如 柳州、柳州市）") % {"value": text})
 
 
 # --- conclusions -------------------------------------------------------------------------------
@@ -154,7 +158,7 @@ def parse_conclusion(value: object) -> bool:
         return False
     if "不合格" in word or "不符合" in word:
         return False
-    raise ValueError(f"检验结论应为“合格”或“不合格”，实际为“{text}”")
+    raise ValueError(gettext("检验结论应为“合格”或“不合格”，实际为“%(value)s”") % {"value": text})
 
 
 # --- codes, stages, failed items ---------------------------------------------------------------
@@ -186,7 +190,7 @@ def parse_stage(value: object) -> str:
         return code
     if word in STAGE_LABELS:  # already a code
         return word
-    raise ValueError(f"抽样环节应为“生产”“流通”或“电商”，实际为“{text}”")
+    raise ValueError(gettext("抽样环节应为“生产”“流通”或“电商”，实际为“%(value)s”") % {"value": text})
 
 
 _ITEM_SEPARATORS = re.compile(r"[;；、,，\n]+")

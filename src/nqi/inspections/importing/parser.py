@@ -17,6 +17,7 @@ from pathlib import Path
 
 from . import normalize as norm
 from .fields import FIELDS, FIELDS_BY_KEY, REQUIRED_KEYS, match_header_detail
+from .i18n import active_language, gettext, language_override
 from .readers import CsvReader, FileFormatError, WorkbookReader, open_reader
 
 HEADER_SCAN_ROWS = 40
@@ -31,7 +32,7 @@ ProgressCallback = Callable[[int, int | None], None]
 
 
 class MappingError(ValueError):
-    """The sheet cannot be imported with this header/mapping; the message says why (Chinese)."""
+    """The sheet cannot be imported with this header/mapping; the message says why (translated)."""
 
 
 def column_letter(index: int) -> str:
@@ -54,7 +55,8 @@ class RowError:
     field: str | None = None
 
     def __str__(self) -> str:
-        return f"第{self.row}行【{self.column}】{self.message}"
+        return gettext("第%(row)s行【%(column)s】%(message)s") % {
+            "row": self.row, "column": self.column, "message": self.message}
 
     def to_json(self) -> dict:
         return {"row": self.row, "column": self.column, "field": self.field, "message": self.message}
@@ -67,7 +69,8 @@ class DuplicateRow:
 
     def to_json(self) -> dict:
         return {"row": self.row, "first_row": self.first_row,
-                "message": f"第{self.row}行与第{self.first_row}行重复（生产企业、产品、批号、抽样日期相同），已跳过"}
+                "message": gettext("第%(row)s行与第%(first_row)s行重复（生产企业、产品、批号、抽样日期相同），已跳过")
+                % {"row": self.row, "first_row": self.first_row}}
 
 
 @dataclass(slots=True)
@@ -96,11 +99,11 @@ class ParsedRecord:
 
     @property
     def conclusion(self) -> str:
-        return "合格" if self.passed else "不合格"
+        return gettext("合格") if self.passed else gettext("不合格")
 
     @property
     def city_name(self) -> str:
-        return norm.CITY_LABELS[self.city_code]
+        return gettext(norm.CITY_LABELS[self.city_code])  # "柳州市": the msgid of City's label
 
     def to_json(self) -> dict:
         data = {name: getattr(self, name) for name in self.__slots__}
@@ -141,11 +144,11 @@ class ColumnInfo:
     @property
     def label(self) -> str:
         """How the column is named in messages: its header, or its letter when the header is empty."""
-        return self.name or f"{self.letter}列"
+        return self.name or gettext("%(letter)s列") % {"letter": self.letter}
 
     def to_json(self) -> dict:
         return {"index": self.index, "letter": self.letter, "name": self.name, "field": self.field,
-                "field_label": FIELDS_BY_KEY[self.field].label if self.field else None,
+                "field_label": FIELDS_BY_KEY[self.field].verbose_label if self.field else None,
                 "source": self.source, "note": self.note}
 
 
@@ -192,7 +195,7 @@ class ImportSummary:
             "mapping": {str(index): key for index, key in self.mapping.items()},
             "columns": [col.to_json() for col in self.columns],
             "unknown_columns": [col.label for col in self.unknown_columns],
-            "missing_fields": [FIELDS_BY_KEY[key].label for key in self.missing_fields],
+            "missing_fields": [FIELDS_BY_KEY[key].verbose_label for key in self.missing_fields],
             "errors": [error.to_json() for error in self.errors],
             "errors_truncated": self.errors_truncated,
             "duplicate_rows": [dup.to_json() for dup in self.duplicate_rows],
@@ -265,7 +268,8 @@ def _convert_cell(raw: object, spec: tuple, cache: dict) -> tuple[object, str | 
     key, _label, convert, required, empty = spec
     text = norm.clean_text(raw)
     if text in norm.NULL_MARKERS:
-        result = (empty, f"{FIELDS_BY_KEY[key].label}为空（必填）" if required else None, "")
+        result = (empty, gettext("%(field)s为空（必填）") % {"field": FIELDS_BY_KEY[key].verbose_label}
+                  if required else None, "")
     else:
         try:
             result = (convert(raw, text), None, text)
@@ -330,6 +334,9 @@ class ImportParser:
                  max_errors: int = DEFAULT_MAX_ERRORS):
         self.path = Path(path)
         self.max_errors = max_errors
+        # Row messages are written in the language active where the parser is made, also when the records
+        # are read in another thread (the importer's read-ahead thread does not inherit the language).
+        self.language = active_language()
         self.reader = open_reader(self.path, sheet)
         self._override = self._check_override(mapping)
         self._header_row_arg = header_row
@@ -353,19 +360,21 @@ class ImportParser:
             try:
                 index = int(raw_index)
             except (TypeError, ValueError):
-                raise MappingError(f"列号应为从 0 开始的整数：{raw_index}") from None
+                raise MappingError(gettext("列号应为从 0 开始的整数：%(index)s") % {"index": raw_index}) from None
             if index < 0:
-                raise MappingError(f"列号应为从 0 开始的整数：{raw_index}")
+                raise MappingError(gettext("列号应为从 0 开始的整数：%(index)s") % {"index": raw_index})
             if key in (None, "", IGNORE):
                 checked[index] = None
             elif key in FIELDS_BY_KEY:
                 checked[index] = key
             else:
-                raise MappingError(f"未知字段：{key}（可选：{'、'.join(f.key for f in FIELDS)}）")
+                raise MappingError(gettext("未知字段：%(key)s（可选：%(keys)s）") % {
+                    "key": key, "keys": gettext("、").join(f.key for f in FIELDS)})
         assigned = [key for key in checked.values() if key]
         repeated = {key for key in assigned if assigned.count(key) > 1}
         if repeated:
-            raise MappingError("同一字段不能对应多列：" + "、".join(FIELDS_BY_KEY[k].label for k in sorted(repeated)))
+            raise MappingError(gettext("同一字段不能对应多列：%(f)s") % {
+                "f": gettext("、").join(FIELDS_BY_KEY[k].verbose_label for k in sorted(repeated))})
         return checked
 
     def _read_head(self) -> Iterator[list]:
@@ -377,7 +386,7 @@ class ImportParser:
         rows = self._read_head()
         if header_row is not None:
             if not 1 <= header_row <= len(self.head):
-                raise MappingError(f"表头行应在第1行到第{len(self.head)}行之间")
+                raise MappingError(gettext("表头行应在第1行到第%(n)s行之间") % {"n": len(self.head)})
             self._set_header(header_row - 1, allow_subheader=False)
             return rows
         found = self._detect_header()
@@ -439,10 +448,12 @@ class ImportParser:
                 other_exact, other_index = claimed[key]
                 if exact and not other_exact:
                     columns[other_index].field, columns[other_index].source = None, "none"
-                    columns[other_index].note = f"与{column.letter}列“{name}”重复，已忽略"
+                    columns[other_index].note = gettext("与%(letter)s列“%(name)s”重复，已忽略") % {
+                        "letter": column.letter, "name": name}
                 else:
                     column.source = "none"
-                    column.note = f"与{columns[other_index].letter}列“{columns[other_index].name}”重复，已忽略"
+                    column.note = gettext("与%(letter)s列“%(name)s”重复，已忽略") % {
+                        "letter": columns[other_index].letter, "name": columns[other_index].name}
                     continue
             claimed[key] = (exact, index)
             column.field = key
@@ -458,10 +469,12 @@ class ImportParser:
 
     def _find_problem(self) -> str | None:
         if not self._header_rows:
-            return f"未找到表头：前{len(self.head)}行中没有同时含有产品名称、生产企业、检验结论等列名的行，请指定表头行和列对应关系"
+            return gettext("未找到表头：前%(n)s行中没有同时含有产品名称、生产企业、检验结论等列名的行，请指定表头行和列对应关系"
+                           ) % {"n": len(self.head)}
         missing = self.summary.missing_fields
         if missing:
-            return "缺少必填列：" + "、".join(FIELDS_BY_KEY[key].label for key in missing) + "；请在列对应关系中指定"
+            return gettext("缺少必填列：%(fields)s；请在列对应关系中指定") % {
+                "fields": gettext("、").join(FIELDS_BY_KEY[key].verbose_label for key in missing)}
         return None
 
     @property
@@ -531,7 +544,7 @@ class ImportParser:
                 continue
             if row_errors is None and values.get("passed") is True and values.get("failed_items"):
                 row_errors = [RowError(number, self._label_of("failed_items"),
-                                       "检验结论为合格，却填写了不合格项目", "failed_items")]
+                                       gettext("检验结论为合格，却填写了不合格项目"), "failed_items")]
             summary.data_rows += 1
             if row_errors is not None:
                 summary.rejected += 1
@@ -561,7 +574,7 @@ class ImportParser:
         for column in self.columns:
             if column.field == key:
                 return column.label
-        return FIELDS_BY_KEY[key].label
+        return FIELDS_BY_KEY[key].verbose_label
 
     @staticmethod
     def _is_not_data(row: list, filled: int, header_names: dict[int, str], summary: ImportSummary) -> bool:
@@ -599,7 +612,8 @@ class ImportParser:
         if progress is not None:
             rows = _with_progress(rows, progress, progress_every, total)
         try:
-            yield from self._evaluate(rows, self.summary)
+            with language_override(self.language):
+                yield from self._evaluate(rows, self.summary)
             self.summary.finished = True
         finally:
             self.reader.close()
@@ -665,7 +679,7 @@ def preview_file(path: str | os.PathLike, *, mapping: Mapping[int | str, str | N
             "sheets": parser.reader.sheet_names,
             "header_rows": list(parser._header_rows),
             "problem": parser.problem,
-            "fields": [{"key": f.key, "label": f.label, "required": f.required} for f in FIELDS],
+            "fields": [{"key": f.key, "label": f.verbose_label, "required": f.required} for f in FIELDS],
             "head": parser.head_cells(),
             "rows": [outcome.to_json() for outcome in rows],
         }

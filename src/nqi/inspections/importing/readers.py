@@ -13,13 +13,15 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from .i18n import gettext
+
 CSV_SAMPLE_BYTES = 1 << 20
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 
 
 class FileFormatError(ValueError):
-    """The file cannot be read as a table; the message says why (in Chinese, for the user)."""
+    """The file cannot be read as a table; the message says why (translated, for the user)."""
 
 
 def detect_format(path: str | os.PathLike) -> str:
@@ -27,16 +29,17 @@ def detect_format(path: str | os.PathLike) -> str:
     with open(path, "rb") as handle:
         head = handle.read(512)
     if not head:
-        raise FileFormatError("文件为空")
+        raise FileFormatError(gettext("文件为空"))
     if head.startswith(_ZIP_MAGIC):
         return "xlsx"
     if head.startswith(_OLE_MAGIC):
         return "xls"
     text_head = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if text_head.startswith((b"<html", b"<!doctype", b"<table", b"<?xml", b"<meta")):
-        raise FileFormatError("该文件是网页（HTML/XML）格式，并非真正的 Excel 文件；请用 Excel 打开后另存为 xlsx 再导入")
+        raise FileFormatError(gettext(
+            "该文件是网页（HTML/XML）格式，并非真正的 Excel 文件；请用 Excel 打开后另存为 xlsx 再导入"))
     if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise FileFormatError("无法识别的文件格式：请上传 xlsx、xls 或 csv 文件")
+        raise FileFormatError(gettext("无法识别的文件格式：请上传 xlsx、xls 或 csv 文件"))
     return "csv"
 
 
@@ -56,7 +59,7 @@ def detect_encoding(sample: bytes) -> str:
         codecs.getincrementaldecoder("gb18030")().decode(sample, final=False)
         return "gb18030"
     except UnicodeDecodeError:
-        raise FileFormatError("无法识别文件编码：请保存为 UTF-8 或 GBK 编码的 CSV") from None
+        raise FileFormatError(gettext("无法识别文件编码：请保存为 UTF-8 或 GBK 编码的 CSV")) from None
 
 
 def detect_delimiter(text: str) -> str:
@@ -105,9 +108,10 @@ class CsvReader:
         try:
             yield from csv.reader(self._handle, delimiter=self.delimiter)
         except UnicodeDecodeError:
-            raise FileFormatError(f"文件编码不一致：开头按 {self.encoding} 读取，后面有无法解码的内容") from None
+            raise FileFormatError(gettext("文件编码不一致：开头按 %(encoding)s 读取，后面有无法解码的内容")
+                                  % {"encoding": self.encoding}) from None
         except csv.Error as exc:
-            raise FileFormatError(f"CSV 格式错误：{exc}") from None
+            raise FileFormatError(gettext("CSV 格式错误：%(error)s") % {"error": exc}) from None
         finally:
             self.close()
 
@@ -129,7 +133,7 @@ class WorkbookReader:
         try:
             self._workbook = CalamineWorkbook.from_path(str(self.path))
         except (CalamineError, OSError, ValueError) as exc:
-            raise FileFormatError(f"无法打开 Excel 文件：{exc}") from None
+            raise FileFormatError(gettext("无法打开 Excel 文件：%(error)s") % {"error": exc}) from None
         self.sheet_names = list(self._workbook.sheet_names)
         self.visible_sheets = [
             meta.name for meta in self._workbook.sheets_metadata if meta.visible == SheetVisibleEnum.Visible
@@ -145,7 +149,7 @@ class WorkbookReader:
             else:
                 self._sheet = self._workbook.get_sheet_by_name(sheet)
         except (CalamineError, IndexError, ValueError):
-            raise FileFormatError(f"工作表不存在：{sheet}") from None
+            raise FileFormatError(gettext("工作表不存在：%(sheet)s") % {"sheet": sheet}) from None
         self.sheet_name = self._sheet.name
         start = self._sheet.start
         # calamine yields rows from row 1 but columns only from the first used column.

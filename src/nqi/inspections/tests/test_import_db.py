@@ -332,3 +332,20 @@ def test_a_failure_in_the_parsing_child_reaches_the_importer_and_writes_nothing(
     with pytest.raises(ValueError, match="第152行"):
         importer.import_results(sheet.path, batch_size=100)
     assert SamplingRecord.objects.count() == 0 and InspectionRollup.objects.count() == 0
+
+
+def test_row_errors_come_in_the_active_language(tmp_path):
+    from django.utils import translation
+
+    path = tmp_path / "results.csv"
+    path.write_text("产品名称,标称生产企业名称,所在地市,抽样日期,检验结论\n"
+                    "螺蛳粉,柳州市螺香食品有限公司,柳州,2026-03-05,合格\n"
+                    "米粉,柳州市桂柳食品有限公司,柳州,待定,合格\n", encoding="utf-8")
+    with translation.override("en"):
+        summary = importer.import_results(path)
+    assert summary["errors"] == [{"row": 3, "column": "抽样日期", "field": "sampling_date", "message": (
+        "Unrecognised date: 待定 (accepted formats include 2026-03-05, 2026/3/5, 2026.3.5 and 20260305)")}]
+    assert summary["valid"] == 1
+    with translation.override("zh-hans"):
+        again = importer.import_results(path, dry_run=True)
+    assert again["errors"][0]["message"].startswith("日期无法识别：待定（可用格式如")

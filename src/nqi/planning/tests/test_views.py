@@ -136,3 +136,18 @@ def test_discard(region_client, history):
     scheme.refresh_from_db()
     assert scheme.status == SchemeStatus.DISCARDED
     assert region_client.get(f"/planning/{scheme.pk}/adopt/").status_code == 302
+
+
+def test_allocator_refusal_shows_on_its_field_in_english(region_client, history, monkeypatch, settings):
+    real = actions.plan_sampling
+    # A share the form cannot send: let the allocator itself refuse it, as it would any PlanningError.
+    monkeypatch.setattr(actions, "plan_sampling", lambda rows, **kw: real(rows, **{**kw, "random_share": "abc"}))
+    region_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = region_client.post("/planning/new/", {
+        "name": "Plan", "year": "2027", "budget": "8", "max_per_cell": "3", "min_per_category": "0",
+        "random_share": "20", "history_period": "quarter"})
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert errors["random_share"] == [
+        "The random-draw share (random_share) must be a decimal between 0 and 1, got 'abc'"]
+    assert "__all__" not in errors
