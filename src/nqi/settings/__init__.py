@@ -200,6 +200,26 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One schema name per choice set (fields called "kind", "status" or "conclusion" mean different things).
+    "ENUM_NAME_OVERRIDES": {
+        "OrgKindEnum": "nqi.accounts.choices.OrgKind",
+        "RequestKindEnum": "nqi.servicedesk.choices.RequestKind",
+        "RequestStatusEnum": "nqi.servicedesk.choices.RequestStatus",
+        "StandardKindEnum": "nqi.standards.choices.StandardKind",
+        "StandardStatusEnum": "nqi.standards.choices.StandardStatus",
+        "PlanKindEnum": "nqi.inspections.choices.PlanKind",
+        "PlanStatusEnum": "nqi.inspections.choices.PlanStatus",
+        "TaskStatusEnum": "nqi.inspections.choices.TaskStatus",
+        "RecordStatusEnum": "nqi.inspections.choices.RecordStatus",
+        "ConclusionEnum": "nqi.inspections.choices.Conclusion",
+        "DecidedConclusionEnum": "nqi.inspections.api.serializers.CONCLUSIONS",
+        "ObjectionStatusEnum": "nqi.inspections.choices.ObjectionStatus",
+        "FollowUpStatusEnum": "nqi.inspections.choices.FollowUpStatus",
+        "ImportStatusEnum": "nqi.inspections.choices.ImportStatus",
+        "SchemeStatusEnum": "nqi.planning.choices.SchemeStatus",
+        "CityEnum": "nqi.core.choices.City",
+        "ServiceLineEnum": "nqi.core.choices.ServiceLine",
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True
