@@ -23,7 +23,7 @@ from . import serializers as s
 
 
 class RequestCountPaginator(Paginator):
-    """Takes the count of a region's or a city's unfiltered list from the overview's rollups.
+    """Takes the count of a region's, a city's or a provider's unfiltered list from the rollups.
 
     COUNT(*) over a million requests costs more than the page itself; the rollups hold the same number, exact and
     updated in the same transaction as every request. Filtered or otherwise scoped lists are counted as usual.
@@ -55,8 +55,7 @@ class RequestCountPaginator(Paginator):
     def count(self):
         """From the rollups when they stand for the list (one round trip), else counted."""
         if self.provider_id:
-            counted = rollups.provider_list_count(self.provider_id)
-            return counted if counted is not None else provider_request_count(self.provider_id)
+            return rollups.provider_list_count(self.provider_id)
         cities = rollups.scope_cities(self.object_list)
         counted = rollups.list_count(cities) if cities is not None else None
         return counted if counted is not None else super().count
@@ -67,19 +66,6 @@ def _tables():
 
     quote = connection.ops.quote_name
     return quote(ServiceRequest._meta.db_table), quote(RequestParticipant._meta.db_table)
-
-
-def provider_request_count(provider_id):
-    """A provider's unfiltered list: its own requests plus the joint-tackling ones led by others, counted in one
-    statement of two index-only counts; the OR of both in one WHERE made PostgreSQL visit every row of a busy
-    provider."""
-    requests, participants = _tables()
-    sql = (f"SELECT (SELECT COUNT(*) FROM {requests} WHERE provider_id = %s) + "
-           f"(SELECT COUNT(DISTINCT p.request_id) FROM {participants} p JOIN {requests} r ON r.id = p.request_id "
-           f"WHERE p.provider_id = %s AND (r.provider_id IS NULL OR r.provider_id <> %s))")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [provider_id] * 3)
-        return cursor.fetchone()[0]
 
 
 def provider_page_sql(provider_id, bottom, top):
