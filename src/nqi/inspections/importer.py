@@ -1,14 +1,17 @@
 """Writes a parsed results file into the database: sampling records + failed test items + rollup, in one
 transaction, in batches.
 
-The parser (nqi.inspections.importing) streams valid, first-seen rows. Here each batch of rows is checked
-against the records already stored (the dedup key is a unique column, so a re-import adds nothing), turned
-into model rows with foreign keys resolved from dictionaries loaded once (enterprise by credit code, lab by
-name, plan by year), and written with bulk_create. Any exception leaves the database as it was.
+The parser (nqi.inspections.importing) streams valid, first-seen rows. Each batch is turned into record
+rows with foreign keys resolved from dictionaries loaded once (enterprise by credit code, lab by name) and,
+on PostgreSQL, formatted as COPY text (RowBuilder; in the parsing child process for big files), then checked
+against the records already stored (the dedup key is a unique column, so a re-import adds nothing) and
+written, each row under its year's plan (BatchWriter): COPY on PostgreSQL, bulk_create elsewhere. Any
+exception leaves the database as it was.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -18,6 +21,7 @@ import queue
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -110,15 +114,19 @@ class PlanChooser:
         return [self.plan] if self.plan is not None else list(self.by_year.values())
 
 
-# Columns written for an imported record, in order (COPY needs every NOT NULL column spelled out).
-RECORD_COLUMNS = (
-    "number", "plan_id", "task_id", "plan_kind", "lab_id", "lab_name", "samplers", "stage", "sampling_place", "city",
-    "sampling_date", "sampled_unit_id", "sampled_unit_name", "sampled_unit_uscc", "manufacturer_id",
-    "manufacturer_name", "manufacturer_uscc", "manufacturer_address", "enterprise_size", "product_name",
-    "product_category", "specification", "trademark", "batch_no", "production_date", "sample_quantity",
-    "backup_quantity", "status", "conclusion", "conclusion_overridden", "override_reason", "failed_items_text",
-    "tested_at", "notified_at", "received_on", "objection_due", "finalised_at", "published", "published_at",
-    "source", "import_job_id", "source_row", "remarks", "dedup_key", "created_at", "updated_at",
+# Columns of an imported record that vary by row, in the order RowBuilder.values gives them ...
+ROW_COLUMNS = (
+    "number", "lab_id", "lab_name", "stage", "city", "sampling_date", "sampled_unit_id", "sampled_unit_name",
+    "sampled_unit_uscc", "manufacturer_id", "manufacturer_name", "manufacturer_uscc", "manufacturer_address",
+    "enterprise_size", "product_name", "product_category", "specification", "trademark", "batch_no", "conclusion",
+    "failed_items_text", "source_row", "remarks", "dedup_key",
+)
+# ... and those that are the same for every row of one import (RowBuilder.constants). With the plan (by sampling
+# year), these are every column COPY must spell out: the id and `selection` have database defaults.
+CONSTANT_COLUMNS = (
+    "plan_kind", "task_id", "samplers", "sampling_place", "production_date", "sample_quantity", "backup_quantity",
+    "status", "conclusion_overridden", "override_reason", "tested_at", "notified_at", "received_on", "objection_due",
+    "finalised_at", "published", "published_at", "source", "import_job_id", "created_at", "updated_at",
 )
 # Plain strings of the constant choices, looked up once rather than per row.
 PASS, FAIL = Conclusion.PASS.value, Conclusion.FAIL.value
@@ -134,116 +142,234 @@ def parsed_dedup_key(record: ParsedRecord) -> str:
     return hashlib.sha1(f"{maker}\x1f{product}\x1f{batch}\x1f{day.isoformat()}".encode()).hexdigest()[:32]
 
 
+def copy_text(value) -> str:
+    """One value in PostgreSQL's COPY text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return (value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+                .replace("\x00", ""))
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dt.date):  # and datetime
+        return value.isoformat()
+    if isinstance(value, (list, dict)):
+        return copy_text(json.dumps(value, ensure_ascii=False))
+    return str(value)
+
+
+# The plain (unescaped) COPY text of the non-text values an imported row holds.
+_PLAIN_TEXT = {type(None): lambda v: "\\N", int: str, dt.date: dt.date.isoformat}
+
+
+def copy_line(values: tuple) -> str:
+    """Values as one line of COPY text (without the newline). Parsed text never holds tabs, newlines or
+    backslashes in practice, so the plain join is checked and only escaped field by field when it must be."""
+    plain = _PLAIN_TEXT
+    texts = [v if v.__class__ is str else plain.get(v.__class__, copy_text)(v) for v in values]
+    line = "\t".join(texts)
+    if (line.count("\\") != values.count(None) or line.count("\t") != len(texts) - 1
+            or "\n" in line or "\r" in line or "\x00" in line):
+        line = "\t".join(map(copy_text, values))
+    return line
+
+
+@dataclass(slots=True)
+class PreparedBatch:
+    """A batch of parsed rows made ready to write (see RowBuilder): everything but the database's part."""
+
+    source_rows: list[int]
+    keys: list[str]  # dedup keys, hex
+    years: list[int]  # sampling year of each row: its plan when the import creates plans per year
+    # The rows: for COPY, one text with a line per row (ROW_COLUMNS then CONSTANT_COLUMNS, lines joined by
+    # newlines: one string crosses the pipe from the child far faster than thousands); else ROW_COLUMNS tuples.
+    lines: str
+    values: list[tuple]
+    tally: dict[tuple, list[int]]  # rollup counts of the whole batch: key -> [batches, passed, failed]
+    tally_keys: list[tuple]  # each row's rollup key, to take a duplicate back out of the tally
+    passed: list[bool]
+    linked: list[bool]  # manufacturer found among the platform's enterprises
+    failed: list[tuple[int, tuple[str, ...]]]  # (row index, failed item names)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+class RowBuilder:
+    """Turns parsed rows into the column values of imported records without touching the database, so that
+    it runs in the parsing child process (parse_in_child) as well as in the importer itself. Foreign keys
+    come from the Resolver's dictionaries, loaded before the child is forked."""
+
+    def __init__(self, *, resolver: Resolver, plan_kind: str, job_id: int | None, publish: bool, now,
+                 as_text: bool):
+        self.resolver, self.plan_kind, self.as_text = resolver, plan_kind, as_text
+        self.token = uuid.uuid4().hex[:8].upper()
+        self.constants = {
+            "plan_kind": plan_kind, "task_id": None, "samplers": [], "sampling_place": "", "production_date": None,
+            "sample_quantity": "", "backup_quantity": "", "status": FINAL, "conclusion_overridden": False,
+            "override_reason": "", "tested_at": None, "notified_at": None, "received_on": None,
+            "objection_due": None, "finalised_at": now, "published": publish, "published_at": now if publish else None,
+            "source": IMPORTED, "import_job_id": job_id, "created_at": now, "updated_at": now,
+        }
+        self.constant_text = "\t" + copy_line(tuple(self.constants[c] for c in CONSTANT_COLUMNS))
+        self._keys: dict[tuple, tuple] = {}  # one object per rollup key: pickled once per batch
+
+    def values(self, r: ParsedRecord, key: str) -> tuple[tuple, bool]:
+        """The ROW_COLUMNS values of one parsed row, and whether its manufacturer is a platform enterprise."""
+        resolver = self.resolver
+        maker_id, size = resolver.enterprise(r.manufacturer_uscc)
+        unit_id = resolver.enterprise(r.sampled_unit_uscc)[0]
+        if unit_id is None and maker_id and (r.stage == "production" or r.sampled_unit == r.manufacturer_name):
+            unit_id = maker_id
+        return (
+            f"IM{self.token}{r.row:07d}", resolver.lab(r.lab), r.lab[:200], r.stage, r.city_code, r.sampling_date,
+            unit_id, (r.sampled_unit or r.manufacturer_name)[:200], r.sampled_unit_uscc, maker_id,
+            r.manufacturer_name[:200], r.manufacturer_uscc, r.manufacturer_address[:200], size, r.product_name[:120],
+            r.product_category[:60], r.specification[:120], r.trademark[:60], r.batch[:120],
+            PASS if r.passed else FAIL, "、".join(r.failed_items)[:500], r.row, r.remarks[:300], key,
+        ), maker_id is not None
+
+    def prepare(self, batch: list[ParsedRecord]) -> PreparedBatch:
+        prepared = PreparedBatch([], [], [], "", [], {}, [], [], [], [])
+        interned, tally, kind, lines = self._keys, prepared.tally, self.plan_kind, []
+        constant_text = self.constant_text
+        for index, r in enumerate(batch):
+            key = parsed_dedup_key(r)
+            values, linked = self.values(r, key)
+            day = r.sampling_date
+            # rollups.key_for, inlined (one call less per row)
+            rollup_key = (day.replace(day=1), values[15], r.city_code, r.stage, values[13] or "", kind, "")
+            rollup_key = interned.setdefault(rollup_key, rollup_key)
+            counts = tally.get(rollup_key)
+            if counts is None:
+                counts = tally[rollup_key] = [0, 0, 0]
+            counts[0] += 1
+            counts[1 if r.passed else 2] += 1
+            prepared.source_rows.append(r.row)
+            prepared.keys.append(key)
+            prepared.years.append(day.year)
+            if self.as_text:
+                lines.append(copy_line(values) + constant_text)
+            else:
+                prepared.values.append(values)
+            prepared.tally_keys.append(rollup_key)
+            prepared.passed.append(r.passed)
+            prepared.linked.append(linked)
+            if r.failed_items:
+                prepared.failed.append((index, r.failed_items))
+        prepared.lines = "\n".join(lines)
+        return prepared
+
+
 class BatchWriter:
-    """Turns batches of parsed rows into record rows and writes them: PostgreSQL's COPY (ids drawn from the
-    sequence first, so the failed items can point at their records), or bulk_create elsewhere."""
+    """Writes prepared batches: drops rows already in the database, then PostgreSQL's COPY, or bulk_create
+    elsewhere; counts the rows into the rollups' delta."""
+
+    copy_on_postgresql = True  # a test turns it off to compare the two ways of writing on one database
 
     def __init__(self, *, chooser: PlanChooser, resolver: Resolver, job: ImportJob | None, publish: bool,
                  dry_run: bool, now):
-        self.chooser, self.resolver, self.job, self.publish, self.dry_run = chooser, resolver, job, publish, dry_run
-        self.now = now
-        self.token = uuid.uuid4().hex[:8].upper()
+        self.chooser, self.dry_run = chooser, dry_run
+        self.use_copy = connection.vendor == "postgresql" and self.copy_on_postgresql
+        kind = chooser.plan.kind if chooser.plan is not None else chooser.kind
+        self.builder = RowBuilder(resolver=resolver, plan_kind=kind, job_id=job.pk if job else None,
+                                  publish=publish, now=now, as_text=self.use_copy and not dry_run)
         self.delta = rollups.RollupDelta()
         self.inserted = 0
         self.linked = 0
         self.db_duplicates = 0
         self.db_duplicate_rows: list[dict] = []
-        self.use_copy = connection.vendor == "postgresql"
-        self.job_id = job.pk if job else None
 
-    def _row(self, r: ParsedRecord, key: str) -> tuple:
-        plan = self.chooser.for_year(r.sampling_date.year)
-        maker_id, size = self.resolver.enterprise(r.manufacturer_uscc)
-        unit_id = self.resolver.enterprise(r.sampled_unit_uscc)[0]
-        if unit_id is None and maker_id and (r.stage == "production" or r.sampled_unit == r.manufacturer_name):
-            unit_id = maker_id
-        if maker_id:
-            self.linked += 1
-        conclusion = PASS if r.passed else FAIL
-        category = r.product_category[:60]
-        day = r.sampling_date
-        # rollups.key_for, inlined (one call less per row)
-        self.delta.count((day.replace(day=1), category, r.city_code, r.stage, size or "", plan.kind, ""), conclusion)
-        now, publish = self.now, self.publish
-        return (
-            f"IM{self.token}{r.row:07d}", plan.pk, None, plan.kind, self.resolver.lab(r.lab), r.lab[:200], "[]",
-            r.stage, "", r.city_code, day, unit_id, (r.sampled_unit or r.manufacturer_name)[:200],
-            r.sampled_unit_uscc, maker_id, r.manufacturer_name[:200], r.manufacturer_uscc,
-            r.manufacturer_address[:200], size, r.product_name[:120], category, r.specification[:120],
-            r.trademark[:60], r.batch[:120], None, "", "", FINAL, conclusion, False, "",
-            "、".join(r.failed_items)[:500], None, None, None, None, now, publish, now if publish else None,
-            IMPORTED, self.job_id, r.row, r.remarks[:300], key, now, now,
-        )
-
-    def flush(self, batch: list[ParsedRecord]) -> None:
+    def flush(self, batch: PreparedBatch) -> None:
         if not batch:
             return
-        keys = [parsed_dedup_key(r) for r in batch]
-        existing = self._existing(keys)
-        rows: list[tuple] = []
-        failed: list[tuple[int, tuple[str, ...]]] = []
-        for r, key in zip(batch, keys, strict=True):
-            if key in existing:
+        existing = self._existing(batch.keys)
+        keep = range(len(batch))
+        if existing:
+            keep = [i for i, key in enumerate(batch.keys) if key not in existing]
+            for i in sorted(set(range(len(batch))) - set(keep)):
                 self.db_duplicates += 1
+                self.delta.count(batch.tally_keys[i], PASS if batch.passed[i] else FAIL, -1)
                 if len(self.db_duplicate_rows) < MAX_REPORTED:
+                    n = batch.source_rows[i]
                     self.db_duplicate_rows.append({
-                        "row": r.row, "message": _("第%(n)s行已在数据库中（生产企业、产品、批号、抽样日期相同），已跳过") % {
-                            "n": r.row}})
-                continue
-            rows.append(self._row(r, key))
-            if r.failed_items:
-                failed.append((len(rows) - 1, r.failed_items))
-        self.inserted += len(rows)
-        if self.dry_run or not rows:
+                        "row": n, "message": _("第%(n)s行已在数据库中（生产企业、产品、批号、抽样日期相同），已跳过") % {
+                            "n": n}})
+        self.delta.merge(batch.tally)
+        self.inserted += len(keep)
+        self.linked += sum(batch.linked[i] for i in keep)
+        if self.dry_run or not keep:
             return
+        plans = {year: self.chooser.for_year(year).pk for year in {batch.years[i] for i in keep}}
         if self.use_copy:
-            self._copy(rows, failed)
+            self._copy(batch, keep, plans)
         else:
-            self._bulk_create(rows, failed)
+            self._bulk_create(batch, keep, plans)
 
     def _existing(self, keys) -> set[str]:
         """The keys (hex) already stored."""
+        return set(self._ids_by_key(keys))
+
+    def _ids_by_key(self, keys) -> dict[str, int]:
+        """Stored records' ids by dedup key (hex), for the given keys."""
         if not self.use_copy:
-            found = SamplingRecord.objects.filter(dedup_key__in=keys).values_list("dedup_key", flat=True)
-            return {key.hex for key in found}
+            found = SamplingRecord.objects.filter(dedup_key__in=keys).values_list("dedup_key", "pk")
+            return {key.hex: pk for key, pk in found}
         # One array parameter instead of thousands of IN placeholders, probed through the unique index: the
         # planner's statistics lag behind a table this transaction is filling (from empty, it would scan it all
         # for every batch).
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute(f"SELECT dedup_key FROM {SamplingRecord._meta.db_table} WHERE dedup_key = ANY(%s::uuid[])",
+            cursor.execute(f"SELECT dedup_key, id FROM {SamplingRecord._meta.db_table} "
+                           "WHERE dedup_key = ANY(%s::uuid[])",
                            ["{" + ",".join(keys) + "}"])  # an array literal: hex keys need no quoting
-            found = {row[0].hex for row in cursor.fetchall()}
+            found = {key.hex: pk for key, pk in cursor.fetchall()}
             cursor.execute("SET LOCAL enable_seqscan TO DEFAULT")
             return found
 
-    def _bulk_create(self, rows, failed) -> None:
-        records = [SamplingRecord(**dict(zip(RECORD_COLUMNS, row, strict=True))) for row in rows]
-        for record in records:
-            record.samplers = []
+    def _failed_items(self, batch: PreparedBatch, record_ids: dict[int, int]):
+        """(record id, item name, order) of the kept rows' failed items."""
+        for index, names in batch.failed:
+            pk = record_ids.get(index)
+            if pk is not None:
+                for n, name in enumerate(names):
+                    yield pk, name[:120], n
+
+    def _bulk_create(self, batch: PreparedBatch, keep, plans) -> None:
+        constants = self.builder.constants
+        records = [SamplingRecord(plan_id=plans[batch.years[i]], **dict(zip(ROW_COLUMNS, batch.values[i], strict=True)),
+                                  **{**constants, "samplers": []}) for i in keep]
         SamplingRecord.objects.bulk_create(records, batch_size=len(records))
-        items = [TestItemResult(record_id=records[index].pk, item=name[:120], judgement=Judgement.FAIL, sort_order=n)
-                 for index, names in failed for n, name in enumerate(names)]
+        record_ids = {i: record.pk for i, record in zip(keep, records, strict=True)}
+        items = [TestItemResult(record_id=pk, item=name, judgement=Judgement.FAIL, sort_order=n)
+                 for pk, name, n in self._failed_items(batch, record_ids)]
         if items:
             TestItemResult.objects.bulk_create(items, batch_size=len(items))
 
-    def _copy(self, rows, failed) -> None:
-        record_table = SamplingRecord._meta.db_table
-        item_table = TestItemResult._meta.db_table
+    def _copy(self, batch: PreparedBatch, keep, plans) -> None:
+        """COPY the kept rows, each under its year's plan; the ids come from the table's sequence, and the
+        failed items' records are found again by their dedup keys (a few per batch)."""
+        if len(keep) == len(batch) and len(plans) == 1:  # the usual case: the whole text, one plan
+            prefix = f"{next(iter(plans.values()))}\t"
+            data = prefix + batch.lines.replace("\n", "\n" + prefix) + "\n"
+        else:
+            lines, years = batch.lines.split("\n"), batch.years
+            data = "".join([f"{plans[years[i]]}\t{lines[i]}\n" for i in keep])
         with connection.cursor() as cursor:
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                           [record_table, len(rows)])
-            ids = [row[0] for row in cursor.fetchall()]
             raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-            with raw.copy(f'COPY {record_table} (id, {", ".join(RECORD_COLUMNS)}) FROM STDIN') as copy:
-                for pk, row in zip(ids, rows, strict=True):
-                    copy.write_row((pk, *row))
-            if failed:
-                quoted = ", ".join(f'"{c}"' for c in ITEM_COLUMNS)
-                with raw.copy(f"COPY {item_table} ({quoted}) FROM STDIN") as copy:
-                    for index, names in failed:
-                        for n, name in enumerate(names):
-                            copy.write_row((ids[index], name[:120], "", "", "", "", "", Judgement.FAIL.value, n))
+            with raw.copy(f"COPY {SamplingRecord._meta.db_table} (plan_id, {', '.join(ROW_COLUMNS + CONSTANT_COLUMNS)}) "
+                          "FROM STDIN") as copy:
+                copy.write(data)
+            if not batch.failed:
+                return
+            kept = set(keep) if len(keep) < len(batch) else None
+            failed = [index for index, _names in batch.failed if kept is None or index in kept]
+            ids = self._ids_by_key([batch.keys[i] for i in failed])
+            record_ids = {i: ids[batch.keys[i]] for i in failed}
+            quoted = ", ".join(f'"{c}"' for c in ITEM_COLUMNS)
+            with raw.copy(f"COPY {TestItemResult._meta.db_table} ({quoted}) FROM STDIN") as copy:
+                for pk, name, n in self._failed_items(batch, record_ids):
+                    copy.write_row((pk, name, "", "", "", "", "", Judgement.FAIL.value, n))
 
 
 class JobProgress:
@@ -359,10 +485,11 @@ def read_ahead(records: Iterator[ParsedRecord], batch_size: int, depth: int = 4)
 CHILD_PARSE_MIN_BYTES = int(os.environ.get("NQI_IMPORT_CHILD_PARSE_MIN_BYTES", 4 * 1024 * 1024))
 
 
-def parse_in_child(parser, batch_size: int, progress: ProgressCallback | None = None
-                   ) -> Iterator[list[ParsedRecord]]:
-    """Batches of `parser`'s records, parsed in a forked child process: the parser is pure Python, so in a
-    thread it shares one core with the row building and COPY formatting; in a child it runs on the other core.
+def parse_in_child(parser, batch_size: int, progress: ProgressCallback | None = None, prepare=None
+                   ) -> Iterator:
+    """Batches of `parser`'s records, parsed in a forked child process (and passed through `prepare` there,
+    when given): the parser and the row building are pure Python, so in a thread they would share one core
+    with the importer; in a child they run on the other core while this one talks to the database.
 
     The child inherits the opened parser (fork copies it), sends batches, progress and finally the summary
     through a pipe (a full pipe holds the child back, so memory stays bounded), and exits. The summary it
@@ -382,10 +509,10 @@ def parse_in_child(parser, batch_size: int, progress: ProgressCallback | None = 
             for record in parser.records(progress=report if progress is not None else None):
                 batch.append(record)
                 if len(batch) >= batch_size:
-                    sender.send(("batch", batch))
+                    sender.send(("batch", prepare(batch) if prepare else batch))
                     batch = []
             if batch:
-                sender.send(("batch", batch))
+                sender.send(("batch", prepare(batch) if prepare else batch))
             sender.send(("summary", parser.summary))
         except BaseException as exc:  # noqa: BLE001 - everything goes back to the importer
             try:
@@ -421,12 +548,13 @@ def parse_in_child(parser, batch_size: int, progress: ProgressCallback | None = 
         process.join()
 
 
-def _batches(parser, batch_size: int, progress: ProgressCallback | None) -> Iterator[list[ParsedRecord]]:
-    """The parser's records in batches: from a child process for big files where fork exists, else a thread."""
+def _batches(parser, batch_size: int, progress: ProgressCallback | None, prepare) -> Iterator[PreparedBatch]:
+    """The parser's records in prepared batches: parsed and prepared in a child process for big files where
+    fork exists, else parsed in a thread and prepared here."""
     big = parser.path.stat().st_size >= CHILD_PARSE_MIN_BYTES
     if big and "fork" in multiprocessing.get_all_start_methods():
-        return parse_in_child(parser, batch_size, progress)
-    return read_ahead(parser.records(progress=progress), batch_size)
+        return parse_in_child(parser, batch_size, progress, prepare)
+    return map(prepare, read_ahead(parser.records(progress=progress), batch_size))
 
 
 def import_results(path, *, plan: InspectionPlan | None = None, plan_kind: str = PlanKind.PROVINCIAL,
@@ -450,7 +578,7 @@ def import_results(path, *, plan: InspectionPlan | None = None, plan_kind: str =
         with transaction.atomic():
             writer = BatchWriter(chooser=PlanChooser(plan, plan_kind, source_name, actor, dry_run),
                                  resolver=Resolver(), job=job, publish=publish, dry_run=dry_run, now=now)
-            for batch in _batches(parser, batch_size, progress):
+            for batch in _batches(parser, batch_size, progress, writer.builder.prepare):
                 writer.flush(batch)
             if not dry_run:
                 rollups.apply(writer.delta)

@@ -50,6 +50,14 @@ class RollupDelta:
         row[0] += sign
         row[1 if conclusion == Conclusion.PASS else 2] += sign
 
+    def merge(self, counts: dict[tuple, list[int]]) -> None:
+        """Add counts already tallied elsewhere: key -> [batches, passed, failed]."""
+        for key, (batches, passed, failed) in counts.items():
+            row = self.counts[key]
+            row[0] += batches
+            row[1] += passed
+            row[2] += failed
+
     def add(self, record: SamplingRecord) -> None:
         self.count(record_key(record), record.conclusion, 1)
 

@@ -11,6 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from openpyxl import load_workbook
 
 from nqi.accounts.choices import OrgKind
@@ -350,3 +351,44 @@ def test_row_errors_come_in_the_active_language(tmp_path):
     with translation.override("zh-hans"):
         again = importer.import_results(path, dry_run=True)
     assert again["errors"][0]["message"].startswith("日期无法识别：待定（可用格式如")
+
+
+def test_copy_text_escapes_only_what_it_must():
+    line = importer.copy_line(("柳州", None, 7, dt.date(2026, 3, 5), True, "a\\b", "tab\there", "两行\n文字", "NUL\x00"))
+    assert line.split("\t") == ["柳州", "\\N", "7", "2026-03-05", "t", "a\\\\b", "tab\\there", "两行\\n文字", "NUL"]
+    assert importer.copy_line(("\\N", None)) == "\\\\N\t\\N"  # a cell that reads \N is text, not NULL
+
+
+def test_copy_columns_are_every_column_but_the_database_default():
+    written = {"plan_id", *importer.ROW_COLUMNS, *importer.CONSTANT_COLUMNS}
+    columns = {field.column for field in SamplingRecord._meta.concrete_fields}
+    assert written == columns - {"id", "selection"}
+    assert len(written) == 1 + len(importer.ROW_COLUMNS) + len(importer.CONSTANT_COLUMNS)
+
+
+def test_copy_writes_the_same_records_as_bulk_create(tmp_path, monkeypatch, desk):
+    """The importer writes COPY text on PostgreSQL and model instances elsewhere: both give the same rows."""
+    if connection.vendor != "postgresql":
+        pytest.skip("COPY is PostgreSQL's")
+    sheet = samples.write_csv(tmp_path / "r.csv", 300, seed=41, bad_share=0.05, duplicate_share=0.05)
+    tricky = tmp_path / "tricky.csv"
+    tricky.write_text("产品名称,标称生产企业名称,统一社会信用代码,所在地市,抽样日期,检验结论,主要不合格项目,备注\n"
+                      f"袋装螺蛳粉,{desk.enterprise.name},{desk.enterprise.credit_code},柳州,2026/8/3,不合格,"
+                      "酸价\\过氧化值;菌落总数,C:\\报告\\N\n", encoding="utf-8")
+    skip = {"id", "number", "created_at", "updated_at", "finalised_at", "published_at", "plan", "dedup_key"}
+    fields = [f.attname for f in SamplingRecord._meta.concrete_fields if f.name not in skip]
+
+    def imported():
+        for path in (sheet.path, tricky):
+            importer.import_results(path, publish=True)
+        records = sorted(SamplingRecord.objects.values_list("dedup_key", *fields, "plan__name"))
+        items = sorted(TestItemResult.objects.values_list("record__dedup_key", "item", "judgement", "sort_order"))
+        SamplingRecord.objects.all().delete()
+        InspectionPlan.objects.all().delete()
+        return records, items
+
+    copied = imported()
+    monkeypatch.setattr(importer.BatchWriter, "copy_on_postgresql", False)  # the bulk_create path, same database
+    created = imported()
+    assert copied == created
+    assert any(r[fields.index("remarks") + 1] == "C:\\报告\\N" for r in copied[0])
