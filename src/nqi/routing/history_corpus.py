@@ -51,6 +51,8 @@ INSTRUMENTS = (
     "流量计", "水表", "电能表", "燃气表", "游标卡尺", "千分尺", "百分表", "量块", "三坐标测量机", "硬度计", "拉力机",
     "扭力扳手", "测厚仪", "糖度计", "分光光度计", "热电偶", "压力变送器", "出租车计价器", "血压计",
     "液相色谱仪", "恒温培养箱", "密度计", "酒精计", "塞规", "吊秤", "加气机", "温度记录仪",
+    "高度规", "粗糙度仪", "移液器", "声级计", "照度计", "万用表", "兆欧表", "称重传感器", "皮带秤", "充电桩",
+    "可燃气体报警器", "水准仪", "红外测温仪", "高低温试验箱", "钢卷尺", "扭矩测试仪",
 )
 SYSTEM_CERTS = ("ISO9001", "ISO22000", "HACCP", "ISO14001", "ISO45001", "IATF16949", "ISO13485",
                 "能源管理体系", "质量管理体系认证", "食品安全管理体系认证", "ISO50001")
@@ -61,15 +63,19 @@ EQUIPMENT = (
     "电梯", "乘客电梯", "货梯", "自动扶梯", "锅炉", "燃气锅炉", "生物质锅炉", "蒸汽锅炉", "导热油炉", "压力容器", "储气罐",
     "杀菌锅", "反应釜", "蒸压釜", "压力管道", "蒸汽管道", "起重机", "行车", "桥式起重机", "门式起重机", "塔吊", "施工升降机",
     "叉车", "观光车", "游乐设施", "过山车", "气瓶", "氧气瓶", "安全阀", "客运索道", "储罐",
+    "夹层锅", "蒸汽锅", "乙炔瓶", "电动葫芦",
 )
 STANDARDS = (
     "GB 2760", "GB 2762", "GB 2763", "GB 19298", "GB 8537", "GB/T 5237", "GB/T 9846", "GB 18580",
     "GB/T 19580", "GB 317", "GB 7588", "GB 4806", "GB 14881", "GB 28050", "GB/T 22165", "DB45/T", "GB 17761", "GB 4706",
 )
+# Standards of export customers' countries, as enterprises quote them.
+FOREIGN_STANDARDS = ("EN 71", "IEC 60335", "JIS A 5908", "ASTM F963", "IEC 60227", "BS 1363", "EN 13432", "ASTM D4236",
+                     "SAE J2530", "DIN 68705", "IEC 62133", "AS/NZS 3112")
 TRADEMARK_NAMES = ("柳妹", "桂香", "壮乡", "八桂", "漓江", "金蔗", "茶船古道", "螺霸", "山水", "桂韵", "瑶山", "北部湾")
 
 # One list of need phrases per service line. Slots: {food} {product} {ind} {food_item} {ind_item} {symptom}
-# {isymptom} {instrument} {sys_cert} {prod_cert} {licence} {equipment} {standard} {brand} {n}.
+# {isymptom} {instrument} {sys_cert} {prod_cert} {licence} {equipment} {standard} {foreign_std} {brand} {n}.
 NEEDS: dict[str, tuple[str, ...]] = {
     "metrology": (
         "{instrument}需要检定，去哪里送", "{instrument}要做校准，能出校准证书吗", "我们的{instrument}称不准，误差有点大",
@@ -82,6 +88,10 @@ NEEDS: dict[str, tuple[str, ...]] = {
         "计量检定 {instrument} {n}台", "{instrument}检定和校准选哪个",
         "校验一下{instrument}准不准", "{instrument}的期间核查怎么做", "加油站{instrument}要年检", "{instrument}较准",
         "计量器具型式批准要交哪些资料", "预包装{food}净含量的计量要求", "需要{instrument}的量值溯源证明", "仪器设备校准，{instrument}和{instrument}",
+        "{instrument}到期了要送检", "{n}个{instrument}统一送检，怎么预约", "{instrument}送去计量所检一下",
+        "{sys_cert}审核，审核员说{instrument}没有校准记录", "外审要看{instrument}的检定证书，还没送",
+        "{instrument}在不在强检目录里", "{instrument}被投诉不准，想找权威机构检一下",
+        "{food_item}检测结果的测量不确定度怎么评定", "实验室的{instrument}要校准，{licence}评审要看证书",
     ),
     "standards": (
         "{product}有没有国家标准", "{product}的国标最新版是哪一版", "{standard}现在还有效吗",
@@ -97,6 +107,9 @@ NEEDS: dict[str, tuple[str, ...]] = {
         "地方标准编写格式", "执行标准写错了",
         "新产品市场上还没有标准，检测机构说没有依据判定", "{product}没有标准可依，想先定个企业标准",
         "客户要求的指标比{standard}严，两边标准差多少", "{product}出口，国内标准和客户国家的要求对照一下",
+        "{product}出口，客户要求按{foreign_std}，和国标有哪些不同", "{foreign_std}和{standard}哪个要求高",
+        "{equipment}出口，国外标准和国内标准有什么不同", "{equipment}的新版国家标准对生产厂家有什么要求",
+        "{food}的{food_item}限量标准是多少", "{food}出口，{food_item}限量值国内外对比一下",
     ),
     "testing": (
         "{food}要检测{food_item}", "{food}送检，测{food_item}和{food_item}", "{food}{symptom}，想化验一下是什么原因",
@@ -110,6 +123,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
         "{food}{food_item}检测 急", "化验{food}", "{ind}送检 {ind_item}",
         "CMA报告和CNAS报告有什么区别，送检选哪种", "第三方检测机构怎么选，报告要有CMA章", "{ind}厂家，客户要{ind_item}检测报告",
         "我们生产{instrument}，产品要做{ind_item}试验", "{product}的{ind_item}测试报告哪里能出",
+        "{product}出口，要按{foreign_std}做测试", "客户要{foreign_std}的测试报告",
     ),
     "certification": (
         "想办{sys_cert}", "{sys_cert}要准备多久，多少钱", "{product}要做{prod_cert}", "{prod_cert}流程怎么走",
@@ -123,6 +137,10 @@ NEEDS: dict[str, tuple[str, ...]] = {
         "{sys_cert}证书真伪在哪查", "认证证书是不是正规认证机构发的，怎么核实", "拿个{sys_cert}证书投标用",
         "ISO质量体系证 办下来要多久",
         "新成立的检测公司，没有CMA资质能不能出报告", "实验室先申请CMA资质认定，再申请CNAS认可", "{licence}审查没通过，整改后重新申请",
+        "{product}的国标换版了，{prod_cert}证书要不要变更", "{prod_cert}证书被暂停，怎么恢复", "{prod_cert}证书变更要多久",
+        "{food}小作坊登记证怎么办，和{licence}有什么不同", "食品经营许可证和{licence}是一回事吗",
+        "{sys_cert}证书在官网查不到，是不是假证",
+        "{product}出口要{prod_cert}，按{foreign_std}", "{product}要办防爆合格证",
     ),
     "ip": (
         "想注册商标“{brand}”", "商标注册被驳回，能复审吗", "网上有人卖假冒我们{product}的",
@@ -132,6 +150,8 @@ NEEDS: dict[str, tuple[str, ...]] = {
         "商标在东南亚注册", "区域公用品牌授权使用", "专利年费", "商标近似怎么判断",
         "知识产权贯标", "{food}地标产品被外地冒用", "品牌建设，想把{food}做成知名品牌", "商标异议", "专利质押融资", "{brand}商标注册查询", "商标纠纷", "{food}地理标志保护申请",
         "专利申请代理", "品牌价值评估", "打击假冒{product}", "{brand}这个商标和别人撞了", "商标被侵权", "{product}外观专利申请",
+        "{product}的包装设计被同行抄袭了，能起诉吗", "外观被人照抄，怎么维权", "被同行起诉专利侵权，怎么应诉",
+        "离职员工泄露了技术秘密和客户名单",
     ),
     "quality_mgmt": (
         "产品合格率上不去，想做质量诊断",
@@ -146,6 +166,9 @@ NEEDS: dict[str, tuple[str, ...]] = {
         "{ind}{isymptom}的问题老是反复，想请专家到厂里现场解决", "{food}{symptom}一直解决不了，想找专家帮忙攻关",
         "抽检不合格后要复查，整改材料怎么准备", "复查之前整改要做到什么程度", "{food}加工标准化生产管理怎么搞",
         "生产过程标准化管理，想让质量稳定下来",
+        "大客户要来验厂，质量这块怎么准备", "供应商审核没通过，客户要我们交改进计划", "{ind}的一次合格率太低，想提高",
+        "{food}优级品率低，想找标杆企业学习", "食品安全主体责任怎么落实，食品安全员要做什么", "质量手册和程序文件怎么编",
+        "首件检验和巡检怎么做", "{ind}过程检验制度怎么建",
     ),
     "special_equipment": (
         "{equipment}要定期检验", "{equipment}年检到期了", "{equipment}使用登记怎么办", "新装的{equipment}要监督检验",
@@ -194,6 +217,7 @@ def _fill(template: str, rng: random.Random) -> str:
         "food": FOOD_PRODUCTS, "ind": INDUSTRIAL_PRODUCTS, "food_item": FOOD_TEST_ITEMS, "ind_item": INDUSTRIAL_TEST_ITEMS,
         "symptom": FOOD_SYMPTOMS, "isymptom": INDUSTRIAL_SYMPTOMS, "instrument": INSTRUMENTS, "sys_cert": SYSTEM_CERTS,
         "prod_cert": PRODUCT_CERTS, "licence": LICENCES, "equipment": EQUIPMENT, "standard": STANDARDS,
+        "foreign_std": FOREIGN_STANDARDS,
         "brand": TRADEMARK_NAMES, "city": CITIES, "district": DISTRICTS, "company": COMPANY_KINDS,
     }
     out = template

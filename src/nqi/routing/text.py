@@ -49,13 +49,16 @@ TYPO_MAP: dict[str, str] = {
     "涨代": "胀袋",
     "胀代": "胀袋",
     "专力": "专利",
+    "专例": "专利",
     "商标注侧": "商标注册",
     "注侧": "注册",
     "电子称": "电子秤",
     "地榜": "地磅",
     "压力溶器": "压力容器",
+    "压力荣器": "压力容器",
     "起重极": "起重机",
     "卓越计效": "卓越绩效",
+    "卓越积效": "卓越绩效",
     "溯愿": "溯源",
     "朔源": "溯源",
     "申清": "申请",
@@ -81,6 +84,13 @@ STANDARD_CODE_RE = re.compile(
     r"(?P<prefix>GB/T|GB/Z|GB|DBS\d{2}|DB\d{2}/T|DB\d{2}|T/[A-Z]{2,10}|Q/[A-Z0-9]{1,10}|[A-Z]{2}/T)"
     r"(?:\s*/\s*|\s*)(?P<number>\d{1,6}(?:\.\d{1,3})?)(?:\s*[-—–]\s*(?P<year>(?:19|20)\d{2}))?"
 )
+# Foreign standard numbers (EN 81, IEC 60227, JIS A 5908, ASTM F963, SAE J2530, BS 1363): one token each plus
+# '国外标准', so an export customer's standard reads as a standards question rather than as stray letters.
+FOREIGN_STANDARD_RE = re.compile(
+    r"(?<![A-Z])(?P<prefix>AS/NZS|ASTM|ANSI|JIS|IEC|DIN|SAE|EN|BS)\s*(?P<letter>[A-Z](?![A-Z]))?\s*"
+    r"(?P<number>\d{2,6}(?:\.\d{1,3})?)"
+)
+FOREIGN_STANDARD_TOKEN = "国外标准"
 # "ISO 9001:2015", "iso-22000" -> ISO9001 / ISO22000 so the dictionary and synonyms see one token.
 _ISO_RE = re.compile(r"(ISO|IATF|OHSAS|FSSC)\s*[-/]?\s*(\d{3,5})(?:\s*[:：]\s*(?:19|20)\d{2})?")
 
@@ -201,7 +211,7 @@ def _tokenize_cached(text: str) -> tuple[str, ...]:
         tokens.extend((match["prefix"], code))
         last = match.end()
     chunks.append(text[last:])
-    for chunk in chunks:
+    for chunk in _split_foreign_standards(chunks, tokens):
         for piece in tokenizer.cut(chunk, HMM=False):
             if _PUNCT_RE.fullmatch(piece):
                 continue
@@ -210,6 +220,19 @@ def _tokenize_cached(text: str) -> tuple[str, ...]:
                 continue
             tokens.append(word)
     return tuple(tokens)
+
+
+def _split_foreign_standards(chunks: list[str], tokens: list[str]) -> list[str]:
+    """The chunks with foreign standard numbers cut out; each number adds '国外标准' and itself to tokens."""
+    rest = []
+    for chunk in chunks:
+        last = 0
+        for match in FOREIGN_STANDARD_RE.finditer(chunk):
+            rest.append(chunk[last:match.start()])
+            tokens.extend((FOREIGN_STANDARD_TOKEN, match["prefix"] + (match["letter"] or "") + match["number"]))
+            last = match.end()
+        rest.append(chunk[last:])
+    return rest
 
 
 def tokenize(text: str) -> list[str]:
