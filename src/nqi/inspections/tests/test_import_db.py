@@ -5,6 +5,7 @@ re-import, and a failure midway leaving the database as it was."""
 import datetime as dt
 import io
 import json
+import multiprocessing
 import threading
 
 import pytest
@@ -392,3 +393,37 @@ def test_copy_writes_the_same_records_as_bulk_create(tmp_path, monkeypatch, desk
     created = imported()
     assert copied == created
     assert any(r[fields.index("remarks") + 1] == "C:\\报告\\N" for r in copied[0])
+
+
+def test_a_failure_while_writing_stops_the_parsing_child_and_writes_nothing(tmp_path, monkeypatch):
+    sheet = samples.write_csv(tmp_path / "big.csv", 500, seed=33)
+    monkeypatch.setattr(importer, "CHILD_PARSE_MIN_BYTES", 0)
+    real_flush = importer.BatchWriter.flush
+    flushed = []
+
+    def failing_flush(self, batch):
+        if flushed:
+            raise RuntimeError("数据库连接中断")
+        flushed.append(len(batch))
+        real_flush(self, batch)
+
+    monkeypatch.setattr(importer.BatchWriter, "flush", failing_flush)
+    with pytest.raises(RuntimeError, match="连接中断"):
+        importer.import_results(sheet.path, batch_size=50)
+    assert flushed == [50] and SamplingRecord.objects.count() == 0
+    assert not any(t.name == "import-parser" for t in threading.enumerate())
+    assert not multiprocessing.active_children()
+
+
+def test_row_line_is_copy_line_for_imported_rows(tmp_path, desk):
+    path = tmp_path / "r.csv"
+    path.write_text("产品名称,标称生产企业名称,统一社会信用代码,所在地市,抽样日期,检验结论,主要不合格项目,备注,承检机构\n"
+                    f"袋装螺蛳粉,{desk.enterprise.name},{desk.enterprise.credit_code},柳州,2026/8/3,不合格,酸价,,\n"
+                    "白砂糖,某糖厂,,南宁,2026/8/4,合格,,C:\\报告\\N,广西壮族自治区产品质量检验研究院\n", encoding="utf-8")
+    builder = importer.RowBuilder(resolver=importer.Resolver(), plan_kind=PlanKind.PROVINCIAL, job_id=None,
+                                  publish=False, now=dt.datetime(2026, 8, 5, tzinfo=dt.UTC), as_text=True)
+    with importer.ImportParser(path) as parser:
+        rows = [builder.values(r, importer.parsed_dedup_key(r))[0] for r in parser.records()]
+    assert len(rows) == 2 and rows[0][importer.ROW_COLUMNS.index("manufacturer_id")] == desk.enterprise.pk
+    for values in rows:
+        assert importer.row_line(values) == importer.copy_line(values)
