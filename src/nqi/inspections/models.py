@@ -158,7 +158,7 @@ class SamplingRecord(TimeStampedModel):
     plan = models.ForeignKey(InspectionPlan, on_delete=models.PROTECT, related_name="records", db_index=False,
                              verbose_name=_("抽查计划"))
     task = models.ForeignKey(SamplingTask, null=True, blank=True, on_delete=models.SET_NULL, related_name="records",
-                             verbose_name=_("抽样任务"))
+                             db_index=False, verbose_name=_("抽样任务"))
     plan_kind = models.CharField(_("抽查类型"), max_length=20, choices=PlanKind.choices,
                                  help_text=_("冗余自计划，便于统计"))
     lab = models.ForeignKey("accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT,
@@ -228,6 +228,8 @@ class SamplingRecord(TimeStampedModel):
                          name="insp_record_unit_date"),
             models.Index(fields=["lab", "-sampling_date"], condition=models.Q(lab__isnull=False),
                          name="insp_record_lab_date"),
+            # Imported results belong to no task: only records sampled on the platform are indexed by task.
+            models.Index(fields=["task"], condition=models.Q(task__isnull=False), name="insp_record_task"),
             models.Index(fields=["objection_due"], condition=models.Q(status="notified"),
                          name="insp_record_objection_due"),
             models.Index(fields=["manufacturer_uscc"]),
