@@ -354,10 +354,20 @@ def test_row_errors_come_in_the_active_language(tmp_path):
     assert again["errors"][0]["message"].startswith("日期无法识别：待定（可用格式如")
 
 
-def test_copy_text_escapes_only_what_it_must():
+def test_copy_text_escapes_what_it_must():
     line = importer.copy_line(("柳州", None, 7, dt.date(2026, 3, 5), True, "a\\b", "tab\there", "两行\n文字", "NUL\x00"))
     assert line.split("\t") == ["柳州", "\\N", "7", "2026-03-05", "t", "a\\\\b", "tab\\there", "两行\\n文字", "NUL"]
     assert importer.copy_line(("\\N", None)) == "\\\\N\t\\N"  # a cell that reads \N is text, not NULL
+
+
+def test_the_fast_row_line_escapes_like_copy_line():
+    values = ["IM1", 5, "实验室", "production", "450200", dt.date(2026, 3, 5), None, "受检单位", "", 9, "厂", "", "",
+              "", "螺蛳粉", "米粉", "", "", "", "pass", "", 12, "", "0" * 32]
+    for text in ("平常文字", "a\\b", "\\N", "tab\there", "两行\n文字", "回车\r", "NUL\x00"):
+        for position in (2, 14, 22):
+            row = list(values)
+            row[position] = text
+            assert importer.row_line(tuple(row)) == importer.copy_line(tuple(row)), (text, position)
 
 
 def test_copy_columns_are_every_column_but_the_database_default():
