@@ -52,6 +52,7 @@ from .models import ImportJob, InspectionPlan, SamplingRecord, TestItemResult
 
 log = logging.getLogger(__name__)
 
+FIRST_BATCH_SIZE = 1000  # from the parsing child: the sooner the database has work, the sooner it is done
 BATCH_SIZE = 10000  # rows per dedup probe and COPY: fewer round trips; four batches read ahead stay a few MB
 MAX_REPORTED = 5000
 ProgressCallback = Callable[[int, int | None], None]
@@ -538,11 +539,12 @@ def parse_in_child(parser, batch_size: int, progress: ProgressCallback | None = 
                 sender.send(("progress", done, total))
 
             batch: list[ParsedRecord] = []
+            size = min(batch_size, FIRST_BATCH_SIZE)  # the database waits for the first batch: keep it short
             for record in parser.records(progress=report if progress is not None else None):
                 batch.append(record)
-                if len(batch) >= batch_size:
+                if len(batch) >= size:
                     sender.send(("batch", prepare(batch) if prepare else batch))
-                    batch = []
+                    batch, size = [], batch_size
                     gc.collect(1)
             if batch:
                 sender.send(("batch", prepare(batch) if prepare else batch))
