@@ -23,7 +23,7 @@ import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.special import expit, logit
@@ -71,6 +71,10 @@ class World:
     true_next: np.ndarray  # true failure probability of each cell in the planned period
     history: list[HistoryRow]
     components: dict[str, np.ndarray]  # per-cell logit parts of true_next, for diagnostics
+    # Everything drawn, for the ceiling diagnostics (benchmarks/planning_ceiling.py): the world's fixed
+    # effects, each enterprise's effect and walk, each cell's effect, and per period the batches sampled,
+    # failed, the transient noise and the corrections in force. Recording these draws nothing extra.
+    internals: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def simulate_world(seed: int, settings: WorldSettings) -> World:
@@ -101,8 +105,14 @@ def simulate_world(seed: int, settings: WorldSettings) -> World:
     corrected = np.zeros(n_cells)
     base = logit(s.base_rate) + a_cat[cell_cat] + b_city[ent_city[cell_ent]] + e_ent[cell_ent] + x_cell
 
+    walks, transients, corrections, sampled_by_period, failed_by_period = [], [], [], [], []
+
     def true_rate(t: int) -> np.ndarray:
-        eta = base + trend[cell_cat] * t + walk[cell_ent] - corrected + rng.normal(0, s.transient_sd, n_cells)
+        noise = rng.normal(0, s.transient_sd, n_cells)
+        walks.append(walk.copy())
+        transients.append(noise)
+        corrections.append(corrected.copy())
+        eta = base + trend[cell_cat] * t + walk[cell_ent] - corrected + noise
         return expit(eta)
 
     history: list[HistoryRow] = []
@@ -123,6 +133,8 @@ def simulate_world(seed: int, settings: WorldSettings) -> World:
         sampled[rng.choice(n_cells, size=n_size, replace=False, p=pps)] += 1
         sampled[rng.choice(n_cells, size=left - n_size, replace=False)] += 1
         failed = rng.binomial(sampled, p)
+        sampled_by_period.append(sampled)
+        failed_by_period.append(failed)
         corrected += s.correction * ((failed > 0) & (corrected < 3 * s.correction - 1e-9))
         failed_last = failed
         label = f"{2022 + t // 2}H{t % 2 + 1}"
@@ -147,7 +159,13 @@ def simulate_world(seed: int, settings: WorldSettings) -> World:
         "enterprise": e_ent[cell_ent] + walk[cell_ent],
         "cell": x_cell - corrected,
     }
-    return World(cell_ent, cell_cat, ent_city, size, true_next, history, components)
+    internals = {
+        "a_cat": a_cat, "trend": trend, "b_city": b_city, "size_term": s.size_effect * np.log(size),
+        "e_ent": e_ent, "offenders": offenders, "x_cell": x_cell, "cell_size": cell_size,
+        "walk": np.array(walks), "transient": np.array(transients), "corrected": np.array(corrections),
+        "sampled": np.array(sampled_by_period), "failed": np.array(failed_by_period),
+    }
+    return World(cell_ent, cell_cat, ent_city, size, true_next, history, components, internals)
 
 
 def _cell_truth(world: World, seed: int) -> dict[tuple[str, str], tuple[float, float]]:

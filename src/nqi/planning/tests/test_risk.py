@@ -1,3 +1,4 @@
+import math
 import random
 
 import numpy as np
@@ -86,3 +87,20 @@ def test_model_ranks_cells_by_their_true_rates_and_ignores_row_order():
     again = fit_risk_model(shuffled, half_life=model.half_life).by_cell()
     for cell in model.cells[:50]:
         assert abs(again[(cell.enterprise_id, cell.product_category)].risk - cell.risk) < 1e-6
+
+
+def test_risk_drop_after_rectification_is_estimated_from_the_history():
+    rows, _truth = make_history(seed=7)
+    extra = []
+    for i in range(40):
+        # Failed in the first period, rectified (整改), clean in every later check.
+        extra.append(("2024Q1", "南宁市", "食糖", f"FIX-{i}", 2, 1))
+        extra += [(period, "南宁市", "食糖", f"FIX-{i}", 2, 0) for period in ("2024Q2", "2024Q3", "2024Q4")]
+    rows = with_extra(rows, *extra)
+    model = fit_risk_model(rows, half_life=math.inf)
+    plain = fit_risk_model(rows, half_life=math.inf, covariates=())
+    assert model.coefficients["corrections"] < 0
+    assert plain.coefficients == {}
+    fixed, fixed_plain = model.by_cell()[("FIX-0", "食糖")], plain.by_cell()[("FIX-0", "食糖")]
+    assert fixed.risk < fixed_plain.risk
+    assert fixed.risk_low < fixed.risk < fixed.risk_high
