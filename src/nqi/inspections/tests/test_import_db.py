@@ -382,15 +382,19 @@ def test_copy_writes_the_same_records_as_bulk_create(tmp_path, monkeypatch, desk
     if connection.vendor != "postgresql":
         pytest.skip("COPY is PostgreSQL's")
     sheet = samples.write_csv(tmp_path / "r.csv", 300, seed=41, bad_share=0.05, duplicate_share=0.05)
-    tricky = tmp_path / "tricky.csv"
-    tricky.write_text("产品名称,标称生产企业名称,统一社会信用代码,所在地市,抽样日期,检验结论,主要不合格项目,备注\n"
-                      f"袋装螺蛳粉,{desk.enterprise.name},{desk.enterprise.credit_code},柳州,2026/8/3,不合格,"
-                      "酸价\\过氧化值;菌落总数,C:\\报告\\N\n", encoding="utf-8")
+    header = "产品名称,标称生产企业名称,统一社会信用代码,所在地市,抽样日期,检验结论,主要不合格项目,备注\n"
+    tricky = f"袋装螺蛳粉,{desk.enterprise.name},{desk.enterprise.credit_code},柳州,2026/8/3,不合格,酸价\\过氧化值;菌落总数,C:\\报告\\N\n"
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    first.write_text(header + tricky, encoding="utf-8")
+    # Again the row of the first file (a duplicate in the database), a row of another year (another plan)
+    # and a new failed row: the batch is written row by row, not as the child's whole text.
+    second.write_text(header + tricky + "白砂糖,某糖厂,,南宁,2025/12/30,合格,,\n"
+                      "六堡茶,梧州某茶厂,,梧州,2026/9/1,不合格,铅,\n", encoding="utf-8")
     skip = {"id", "number", "created_at", "updated_at", "finalised_at", "published_at", "plan", "dedup_key"}
     fields = [f.attname for f in SamplingRecord._meta.concrete_fields if f.name not in skip]
 
     def imported():
-        for path in (sheet.path, tricky):
+        for path in (sheet.path, first, second):
             importer.import_results(path, publish=True)
         records = sorted(SamplingRecord.objects.values_list("dedup_key", *fields, "plan__name"))
         items = sorted(TestItemResult.objects.values_list("record__dedup_key", "item", "judgement", "sort_order"))
@@ -403,6 +407,8 @@ def test_copy_writes_the_same_records_as_bulk_create(tmp_path, monkeypatch, desk
     created = imported()
     assert copied == created
     assert any(r[fields.index("remarks") + 1] == "C:\\报告\\N" for r in copied[0])
+    assert {r[-1] for r in copied[0]} >= {"2025年自治区监督抽查结果（导入：second.csv）", "2026年自治区监督抽查结果（导入：second.csv）"}
+    assert ("铅" in {item[1] for item in copied[1]}) and len(copied[0]) == len(set(r[0] for r in copied[0]))
 
 
 def test_a_failure_while_writing_stops_the_parsing_child_and_writes_nothing(tmp_path, monkeypatch):
