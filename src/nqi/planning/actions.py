@@ -171,7 +171,10 @@ def do_generate(actor, params: SchemeParameters, at=None) -> SamplingScheme:
         history_period=params.history_period, categories=categories, plan_kinds=HISTORY_KINDS,
         include_unsampled=params.include_unsampled, history_batches=history.batches,
         history_failed=history.failed, history_periods=model.periods, half_life=None if math.isinf(
-            model.half_life) else model.half_life, frame_size=plan.frame_size,
+            model.half_life) else model.half_life,
+        correction_odds_ratio=round(math.exp(model.coefficients["corrections"]), 3)
+        if "corrections" in model.coefficients else None,
+        frame_size=plan.frame_size,
         proposed_random_batches=plan.random_batches, proposed_expected_failures=round(expected, 3),
         uniform_expected_failures=round(uniform, 3), notes=history.notes + plan.notes,
         generation_seconds=round(seconds, 3))

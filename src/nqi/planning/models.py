@@ -51,6 +51,9 @@ class SamplingScheme(TimeStampedModel):
     history_failed = models.PositiveIntegerField(_("历史不合格批次"), default=0)
     history_periods = models.JSONField(_("历史期次"), default=list, blank=True)
     half_life = models.FloatField(_("近期加权半衰期（期）"), null=True, blank=True)
+    correction_odds_ratio = models.FloatField(
+        _("整改效应（几率比）"), null=True, blank=True,
+        help_text=_("模型估计：单元每有一期检出不合格（整改后），此后每批不合格几率乘以该值"))
 
     # What the engine proposed (the live figures after edits are computed from the cells).
     frame_size = models.PositiveIntegerField(_("抽样框单元数"), default=0)

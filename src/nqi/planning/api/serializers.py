@@ -34,6 +34,7 @@ class SamplingSchemeSerializer(serializers.ModelSerializer):
                   "max_per_cell", "min_per_category", "min_per_city", "random_share", "seed", "city_minimums",
                   "category_minimums", "history_from", "history_to", "history_period", "categories", "plan_kinds",
                   "include_unsampled", "history_batches", "history_failed", "history_periods", "half_life",
+                  "correction_odds_ratio",
                   "frame_size", "proposed_random_batches", "proposed_expected_failures", "uniform_expected_failures",
                   "notes", "generation_seconds", "adopted_plan", "adopted_at", "created_at", "updated_at"]
         read_only_fields = fields

@@ -69,6 +69,8 @@ def test_review_page_summary_chart_and_cells(region_client, history):
     assert 'id="total-batches">8<' in page and 'id="budget-difference">0<' in page and "合计与预算一致" in page
     assert "chart-categories" in page and history.bad.name in page and "风险定向" in page
     assert "不含风险监测" in page
+    # The rectification effect the model estimated is shown with the history it came from.
+    assert scheme.correction_odds_ratio > 0 and "整改效应" in page and "此后不合格几率 ×" in page
     everything = region_client.get(scheme.get_absolute_url() + "?show=all&city=450300&part=cells",
                                    headers={"HX-Request": "true"}).content.decode()
     assert "<html" not in everything and "桂林米粉二厂" in everything and history.bad.name not in everything
