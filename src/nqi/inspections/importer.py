@@ -295,9 +295,12 @@ class BatchWriter:
             return
         existing = self._existing(batch.keys)
         keep = range(len(batch))
-        if existing:
-            keep = [i for i, key in enumerate(batch.keys) if key not in existing]
-            for i in sorted(set(range(len(batch))) - set(keep)):
+        if existing:  # rare: the rows already stored leave the batch and its tally
+            keep = []
+            for i, key in enumerate(batch.keys):
+                if key not in existing:
+                    keep.append(i)
+                    continue
                 self.db_duplicates += 1
                 self.delta.count(batch.tally_keys[i], PASS if batch.passed[i] else FAIL, -1)
                 if len(self.db_duplicate_rows) < MAX_REPORTED:
