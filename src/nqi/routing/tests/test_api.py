@@ -61,3 +61,13 @@ def test_capability_api(catalog, desk):
     assert "菌落总数" in marked and any("螺蛳粉" in text for text in marked)
     assert "segments" not in scope
     assert client.get("/api/v1/routing/capability").status_code == 400
+
+
+def test_the_trailing_slash_spellings_answer_the_same_and_stay_out_of_the_schema(catalog, desk):
+    client = client_for(desk.enterprise_user)
+    text = {"text": "袋装螺蛳粉胀袋，想测菌落总数"}
+    assert client.post(URL + "/", text, format="json").json() == client.post(URL, text, format="json").json()
+    assert client.get("/api/v1/routing/capability/", {"item": "菌落总数"}).status_code == 200
+    paths = client_for(desk.regulator).get("/api/schema/?format=json").json()["paths"]
+    assert "/api/v1/routing/suggest" in paths and "/api/v1/routing/suggest/" not in paths
+    assert "/api/v1/routing/capability" in paths and "/api/v1/routing/capability/" not in paths
