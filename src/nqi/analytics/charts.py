@@ -50,6 +50,18 @@ def _percent_axis(title: str) -> dict:
     return {"title": {"display": True, "text": title}, "suggestedMin": 0, "suggestedMax": 100}
 
 
+def _zoomed_percent_axis(title: str, lowest: float | None) -> dict:
+    """A percent axis from a round number a little below `lowest` (a rate in 0..1) to 100.
+
+    Pass rates mostly lie above 90%, where a 0-100 axis squeezes every line and point into the top tenth.
+    Lines and points (not bars, whose length is the value) are drawn on an axis that starts near the data.
+    """
+    if lowest is None:
+        return _percent_axis(title)
+    bottom = max(0, 5 * int((100 * lowest - 2) // 5))
+    return {"title": {"display": True, "text": title}, "min": bottom, "max": 100}
+
+
 def pass_rate_bar_chart(rates: Sequence[PassRate], title: str = "") -> dict:
     """Bar per group with its interval drawn as short horizontal marks at the low and high ends."""
     confidence = round(100 * rates[0].confidence, 1) if rates else 95
@@ -106,7 +118,8 @@ def trend_chart(rates: Sequence[PassRate], title: str = "") -> dict:
         },
         "options": {
             "plugins": {"title": {"display": bool(title), "text": title}},
-            "scales": {"y": _percent_axis(_("合格率 (%)"))},
+            "scales": {"y": _zoomed_percent_axis(_("合格率 (%)"), min(
+                (value for r in rates for value in (r.rate, r.low) if value is not None), default=None))},
         },
         "meta": {
             "passed": [r.passed for r in rates],
@@ -139,6 +152,11 @@ def funnel_chart(
     max_size = max((p.total for p in shown), default=1)
     grid = funnel_size_grid(max_size)
     limits = funnel_limits(overall_rate, grid, levels, phi)
+    # The axis reaches down to the lowest unit and to the widest limit at the smallest unit's size, so
+    # every point and the part of the funnel where units lie are in view; the limits below that are cut off.
+    smallest = min((p.total for p in shown), default=None)
+    widest = [fl.limits[max(levels)][0] for fl in limits if smallest is not None and fl.size == smallest]
+    lowest = min([p.rate for p in shown] + widest, default=None)
     datasets = [
         {
             "type": "scatter",
@@ -175,7 +193,7 @@ def funnel_chart(
             "plugins": {"title": {"display": bool(title), "text": title}},
             "scales": {
                 "x": {"type": "linear", "title": {"display": True, "text": _("抽检批次数")}, "min": 0},
-                "y": _percent_axis(_("合格率 (%)")),
+                "y": _zoomed_percent_axis(_("合格率 (%)"), lowest),
             },
         },
         "meta": {

@@ -359,7 +359,8 @@ def funnel_points(
     """Classify each (label, passed, total) unit against the funnel limits.
 
     The target is `overall_rate` if given (e.g. a provincial benchmark), else the pooled pass rate of
-    all units. A rate exactly on a limit counts as inside. Units with no batches get status "no_data".
+    all units. A rate exactly on a limit counts as inside, and so does a count whose exact binomial tail
+    probability is not beyond the level (see below). Units with no batches get status "no_data".
     Statuses are above_998 / above_95 / within / below_95 / below_998, named after the default levels:
     "998" is beyond the outer (wider) limit, "95" beyond the inner one only. For pass rates "below" is
     the side a regulator follows up.
@@ -382,13 +383,18 @@ def funnel_points(
             continue
         rate = passed / total
         limits = limits_by_size[total]
-        if rate > limits[outer][1]:
+        # The interpolated limits draw smooth lines, but a count sits on whole numbers: a unit is beyond a
+        # limit only if its count is also in the exact binomial tail beyond it. Otherwise 19 passes out of
+        # 19 batches would be "significantly above" a 96% region, though that happens half of the time.
+        above_tail = stats.binom.sf(passed - 1, total, theta)  # P(R >= passed)
+        below_tail = stats.binom.cdf(passed, total, theta)  # P(R <= passed)
+        if rate > limits[outer][1] and above_tail < (1 - outer) / 2:
             status = ABOVE_998
-        elif rate > limits[inner][1]:
+        elif rate > limits[inner][1] and above_tail < (1 - inner) / 2:
             status = ABOVE_95
-        elif rate < limits[outer][0]:
+        elif rate < limits[outer][0] and below_tail < (1 - outer) / 2:
             status = BELOW_998
-        elif rate < limits[inner][0]:
+        elif rate < limits[inner][0] and below_tail < (1 - inner) / 2:
             status = BELOW_95
         else:
             status = WITHIN

@@ -34,6 +34,9 @@ def test_trend_chart_band_fills_between_limits():
     assert chart["data"]["labels"] == ["2024-01", "2024-02"]
     assert rate["data"] == [90.0, 95.0]
     assert high["fill"] == "-1" and all(lo < hi for lo, hi in zip(low["data"], high["data"], strict=True))
+    # The axis starts at a round number below the lowest interval limit, not at 0.
+    assert chart["options"]["scales"]["y"]["min"] == 5 * int((min(low["data"]) - 2) // 5)
+    assert chart["options"]["scales"]["y"]["max"] == 100
     json.dumps(chart)
 
 
@@ -60,6 +63,17 @@ def test_funnel_chart_has_points_target_and_four_limit_lines():
     assert ys[-1] < ys[len(ys) // 2] and ys[-1] > target["data"][0]["y"]
     assert {u["status"] for u in chart["meta"]["units"]} >= {"no_data"}
     json.dumps(chart)
+
+
+def test_funnel_axis_starts_near_the_units_and_keeps_the_smallest_units_limits_in_view():
+    units = [("柳州", 930, 1000), ("南宁", 480, 500), ("钦州", 45, 50)]
+    theta = pooled_rate(units)
+    chart = funnel_chart(funnel_points(units), theta)
+    y = chart["options"]["scales"]["y"]
+    lower_998 = next(d for d in chart["data"]["datasets"] if d["label"].startswith("99.8%") and "下" in d["label"])
+    at_50 = next(pt["y"] for pt in lower_998["data"] if pt["x"] == 50)
+    assert y["max"] == 100 and y["min"] % 5 == 0
+    assert y["min"] <= min(93.0, at_50) and y["min"] > min(93.0, at_50) - 10  # near the data, not at 0
 
 
 def test_cusum_chart_plots_path_and_threshold():

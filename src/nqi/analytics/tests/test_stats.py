@@ -270,12 +270,25 @@ def test_funnel_points_classify_units():
     assert low998 < 0.93 < low95 < high95
 
 
+def test_a_small_unit_with_every_batch_passed_is_not_significantly_better():
+    # 19 of 19 passed happens with probability 0.966^19 = 0.52 in a region at 96.6%: no signal at all,
+    # although 100% is above the interpolated 99.8% limit line (99.99% at 19 batches).
+    points = {p.label: p for p in funnel_points([("河池", 19, 19), ("百色", 109, 110)], overall_rate=0.966)}
+    assert points["河池"].rate > points["河池"].limits[0.998][1]
+    assert points["河池"].status == WITHIN
+    # 109 of 110: P(R >= 109) = 0.11, inside the 95% limits by the exact test.
+    assert points["百色"].status == WITHIN
+    # 1,000 of 1,000 at 95% (probability 5e-23) stays far above.
+    (big,) = funnel_points([("北海", 1000, 1000)], overall_rate=0.95)
+    assert big.status == ABOVE_998
+
+
 def test_funnel_points_default_target_is_pooled_rate():
-    units = [("a", 90, 100), ("b", 180, 200), ("c", 97, 100)]
+    units = [("a", 90, 100), ("b", 180, 200), ("c", 98, 100)]
     points = funnel_points(units)
-    (limit,) = funnel_limits(367 / 400, [100])
+    (limit,) = funnel_limits(368 / 400, [100])
     assert points[0].limits == limit.limits
-    assert points[2].status == ABOVE_95
+    assert points[2].status == ABOVE_95  # P(R >= 98 | 100, 0.92) = 0.011: beyond 95%, inside 99.8%
 
 
 def test_overdispersion_is_near_one_for_binomial_units_and_large_for_mixed_ones():
