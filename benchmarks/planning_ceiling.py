@@ -185,7 +185,7 @@ def oracle_minus_noise(world) -> np.ndarray:
 def run_seed(seed: int, options: dict) -> dict:
     from nqi.planning.allocator import allocate, plan_sampling
 
-    settings = WorldSettings()
+    settings = options["settings"]
     budget, cap, minimum = options["budget"], options["cap"], options["min_per_category"]
     world = simulate_world(seed, settings)
     truth = _cell_truth(world, seed)
@@ -241,14 +241,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=int, default=2000)
     parser.add_argument("--max-per-cell", type=int, default=3)
     parser.add_argument("--min-per-category", type=int, default=8)
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="change one of the world's settings (WorldSettings in planning.py), e.g. cell_sd=0")
     args = parser.parse_args(argv)
+    settings = WorldSettings()
+    for assignment in args.set:
+        name, _, value = assignment.partition("=")
+        if name not in WorldSettings.__dataclass_fields__:
+            parser.error(f"unknown world setting {name!r}")
+        settings = replace(settings, **{name: type(getattr(settings, name))(value)})
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nqi.settings")
     os.environ.setdefault("NQI_TESTING", "1")
     import django
 
     django.setup()
     options = {"budget": args.budget, "cap": args.max_per_cell, "min_per_category": args.min_per_category,
-               "draws": args.draws}
+               "draws": args.draws, "settings": settings}
     started = time.perf_counter()
     results = [run_seed(s, options) for s in range(args.first_seed, args.first_seed + args.seeds)]
     elapsed = time.perf_counter() - started
@@ -258,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"seeds={args.first_seed}..{args.first_seed + args.seeds - 1} draws={args.draws} budget={args.budget} "
           f"max_per_cell={args.max_per_cell} min_per_category={args.min_per_category} wall={elapsed:.0f}s")
+    if args.set:
+        print("world settings changed: " + ", ".join(args.set))
     keys = [k for _, k in ROWS]
     print(f"{'seed':>4} {'uniform':>8} " + " ".join(f"{k[:9]:>9}" for k in keys) + "   (expected failures found)")
     for r in results:
