@@ -39,6 +39,7 @@ from .choices import (
     RecordStatus,
     RetestPayer,
     Stage,
+    TaskStatus,
 )
 from .models import (
     FollowUp,
@@ -146,11 +147,65 @@ class _Audit:
 
     def __init__(self):
         self.ct = ContentType.objects.get_for_model(SamplingRecord)
+        self.plan_ct = ContentType.objects.get_for_model(InspectionPlan)
         self.entries: list[AuditEntry] = []
 
     def add(self, record_id, actor, action, from_state, to_state, note, at):
         self.entries.append(AuditEntry(content_type=self.ct, object_id=record_id, actor=actor, action=action,
                                        from_state=from_state, to_state=to_state, note=note, created_at=at))
+
+    def add_for_plan(self, plan, actor, action, from_state, to_state, note, at):
+        self.entries.append(AuditEntry(content_type=self.plan_ct, object_id=plan.pk, actor=actor, action=action,
+                                       from_state=from_state, to_state=to_state, note=note, created_at=at))
+
+
+# The labs that test each demo product, by the scope of their accreditation in demo/data/providers.json. A lab
+# in the sampled enterprise's own city takes that city's batches; the others go to one of the list, as a
+# provincial plan gives each product to a lab that is qualified for it.
+LABS_FOR = {
+    "螺蛳粉": ("桂中食品质量检验检测中心有限公司", "邕城食品药品检测技术有限公司"),
+    "制糖": ("桂南糖业质量检测站有限公司", "邕城食品药品检测技术有限公司"),
+    "饮用水": ("北部湾水产品与饮用水检测中心有限公司", "邕城食品药品检测技术有限公司"),
+    "六堡茶": ("六堡茶叶质量检测中心有限公司", "邕城食品药品检测技术有限公司"),
+    "胶合板": ("西江建材与人造板检测中心有限公司",),
+    "铝加工": ("桂西铝材质量检验中心有限公司",),
+    "电器与电线电缆": ("漓江电器产品检测有限公司",),
+    "特色水果及加工": ("邕城食品药品检测技术有限公司", "桂中食品质量检验检测中心有限公司"),
+    "粮油": ("邕城食品药品检测技术有限公司", "桂中食品质量检验检测中心有限公司"),
+    "建材": ("西江建材与人造板检测中心有限公司", "贺州碳酸钙石材检验检测有限公司"),
+}
+
+
+def _assign_tasks(rng, plan, spec, draws, elapsed, products, labs, today, tz, audit) -> dict:
+    """One task per (product, city) that the plan's batches fall in, given to a lab qualified for the product.
+
+    A finished plan's task quotas are the batches its labs took; an open plan's are those batches scaled up by
+    the time left. The plan's trail records its creation, each task and, for a finished plan, its closing."""
+    counts: dict[tuple[str, str], int] = {}
+    for industry, maker in draws:
+        counts[(industry, maker.city)] = counts.get((industry, maker.city), 0) + 1
+    closed = spec.end < today
+    issued = _at(rng, spec.start - dt.timedelta(days=rng.randint(5, 12)), tz)
+    audit.add_for_plan(plan, plan.created_by, Action.CREATE_PLAN, "", PlanStatus.ACTIVE, plan.name, issued)
+    provincial: dict[str, Organisation] = {}
+    tasks = {}
+    for (industry, city), count in sorted(counts.items()):
+        qualified = [lab for lab in labs if lab.name in LABS_FOR.get(industry, ())] or labs
+        local = [lab for lab in qualified if lab.city == city]
+        lab = local[0] if local else provincial.setdefault(industry, rng.choice(qualified))
+        quota = count if closed else max(count, round(count / max(elapsed, 0.05)))
+        tasks[(industry, city)] = SamplingTask.objects.create(
+            plan=plan, lab=lab, product_category=products[industry].category, city=city, quota=quota,
+            due_date=spec.end, status=TaskStatus.DONE if count >= quota else TaskStatus.ASSIGNED)
+        audit.add_for_plan(plan, plan.created_by, Action.ASSIGN_TASK, "", "",
+                           f"{lab.name}：{products[industry].category} {quota}批", issued)
+    plan.labs.set({t.lab_id for t in tasks.values()})
+    if closed:
+        plan.closed_at, plan.closed_by = _at(rng, spec.end + dt.timedelta(days=rng.randint(1, 5)), tz), plan.created_by
+        plan.save(update_fields=["closed_at", "closed_by"])
+        audit.add_for_plan(plan, plan.created_by, Action.CLOSE_PLAN, PlanStatus.ACTIVE, PlanStatus.CLOSED, "",
+                           plan.closed_at)
+    return tasks
 
 
 def _at(rng: random.Random, day: dt.date, tz) -> dt.datetime:
@@ -184,14 +239,10 @@ def _build(rng: random.Random, now: dt.datetime) -> dict:
     lab_staff = {}
     for user in User.objects.filter(role=Role.PROVIDER, organisation__in=labs).order_by("pk"):
         lab_staff.setdefault(user.organisation_id, user)
-    labs_by_city: dict[str, list[Organisation]] = {}
-    for lab in labs:
-        labs_by_city.setdefault(lab.city, []).append(lab)
     products = {p.industry: p for p in PRODUCTS}
     audit = _Audit()
     plans_made = 0
     records: list[SamplingRecord] = []
-    plan_of: list[InspectionPlan] = []
     serial = 0
     for spec in plan_specs():
         if spec.start > today:
@@ -210,24 +261,17 @@ def _build(rng: random.Random, now: dt.datetime) -> dict:
         last_day = min(spec.end, today - dt.timedelta(days=1))
         span = max(1, (last_day - spec.start).days)
         # The plan is done in proportion to the time elapsed.
-        count = int(spec.quota * min(1.0, (last_day - spec.start).days / max(1, (spec.end - spec.start).days)))
-        tasks = {}
-        for industry in industries:
-            makers = enterprises[industry]
-            cities = sorted({m.city for m in makers})
-            for city in cities:
-                lab = rng.choice(labs_by_city.get(city) or labs)
-                tasks[(industry, city)] = SamplingTask.objects.create(
-                    plan=plan, lab=lab, product_category=products[industry].category, city=city,
-                    quota=max(1, spec.quota // max(1, len(industries) * len(cities))), due_date=spec.end,
-                    status="done" if spec.end < today else "assigned")
-        plan.labs.set({t.lab_id for t in tasks.values()})
-        for _n in range(count):
+        elapsed = min(1.0, (last_day - spec.start).days / max(1, (spec.end - spec.start).days))
+        draws = []
+        for _n in range(int(spec.quota * elapsed)):
             industry = rng.choice(industries)
-            product = products[industry]
             maker = rng.choice(enterprises[industry])
             if owner_city and owner_city != maker.city and industry != "螺蛳粉":
                 continue
+            draws.append((industry, maker))
+        tasks = _assign_tasks(rng, plan, spec, draws, elapsed, products, labs, today, tz, audit)
+        for industry, maker in draws:
+            product = products[industry]
             task = tasks[(industry, maker.city)]
             day = spec.start + dt.timedelta(days=rng.randrange(span))
             stage = rng.choices((Stage.PRODUCTION, Stage.CIRCULATION, Stage.ECOMMERCE), weights=(6, 3, 1))[0]
@@ -259,7 +303,6 @@ def _build(rng: random.Random, now: dt.datetime) -> dict:
             record._failed = failed  # used below for the items
             _set_state(rng, record, day, today, tz)
             records.append(record)
-            plan_of.append(plan)
     SamplingRecord.objects.bulk_create(records, batch_size=1000)
     items = []
     for record in records:
@@ -338,7 +381,10 @@ def _workflow(rng, records, today, tz, labs, lab_staff, city_regulators, region,
                 audit.add(record.pk, None, Action.OBJECT, RecordStatus.NOTIFIED, RecordStatus.RETEST,
                           objection.reason, objection.requested_at)
                 decided = asked + dt.timedelta(days=rng.randint(10, 25))
-                others = [lab for lab in labs if lab.pk != record.lab_id] or labs
+                qualified = {name for p in PRODUCTS if p.category == record.product_category
+                             for name in LABS_FOR.get(p.industry, ())}
+                others = ([lab for lab in labs if lab.pk != record.lab_id and lab.name in qualified]
+                          or [lab for lab in labs if lab.pk != record.lab_id] or labs)
                 objection.retest_lab = rng.choice(others)
                 objection.status = ObjectionStatus.RETESTING
                 audit.add(record.pk, regulator, Action.ASSIGN_RETEST, RecordStatus.RETEST, RecordStatus.RETEST,

@@ -106,12 +106,17 @@ def _plan_tasks(request, plan):
     return tasks
 
 
+TIMELINE_SHOWN = 30
+
+
 def _plan_timeline(plan):
+    """The plan's latest audit entries, oldest first, and how many earlier ones are not shown."""
     labels = dict(Action.choices)
-    entries = list(timeline(plan).reverse()[:30])[::-1]
+    entries = list(timeline(plan).reverse()[:TIMELINE_SHOWN])[::-1]
     for e in entries:
         e.action_label = labels.get(e.action, e.action)
-    return entries
+    earlier = timeline(plan).count() - len(entries) if len(entries) == TIMELINE_SHOWN else 0
+    return entries, earlier
 
 
 def _plan_context(request, plan, task_form=None, close_form=None):
@@ -129,6 +134,7 @@ def _plan_context(request, plan, task_form=None, close_form=None):
 
     risk_plan = visible_schemes(request.user).filter(adopted_plan=plan).first()
     planned = plan.tasks.exclude(selection="").exists()
+    timeline_entries, timeline_earlier = _plan_timeline(plan)
     return {
         "plan": plan, "counts": counts, "tasks": tasks, "has_planned_tasks": planned, "task_columns": 9 if planned else 7,
         "risk_plan": risk_plan, "risk_estimate": scheme_estimate(risk_plan) if risk_plan else None,
@@ -138,7 +144,7 @@ def _plan_context(request, plan, task_form=None, close_form=None):
             plan.owner_city and actions.is_regulator_for(request.user, plan.owner_city)),
         "may_sample": (not plan.is_closed and request.user.role == Role.PROVIDER
                        and plan.labs.filter(pk=request.user.organisation_id).exists()),
-        "timeline": _plan_timeline(plan), "plan_actions": plan_actions,
+        "timeline": timeline_entries, "timeline_earlier": timeline_earlier, "plan_actions": plan_actions,
         "close_form": close_form or (forms.PlanCloseForm() if plan_actions & {"close", "reopen"} else None),
     }
 

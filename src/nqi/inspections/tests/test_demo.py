@@ -44,4 +44,22 @@ def test_demo_build(desk):
     assert SamplingRecord.objects.filter(published=True).exists()
     assert AuditEntry.objects.filter(action="notify").count() == SamplingRecord.objects.exclude(notified_at=None).count()
     assert InspectionRollup.objects.aggregate(n=Sum("batches"))["n"] == judged.count()
+    # Each finished plan's tasks took exactly their quotas; every plan's trail starts with its creation.
+    for plan in InspectionPlan.objects.filter(status="closed"):
+        for task in plan.tasks.annotate(n=Count("records")):
+            assert task.n == task.quota and task.status == "done"
+        actions = list(AuditEntry.objects.filter(object_id=plan.pk, content_type__model="inspectionplan")
+                       .order_by("created_at", "id").values_list("action", flat=True))
+        assert actions[0] == "create_plan" and actions[-1] == "close_plan" and "assign_task" in actions
     assert demo.build(random.Random(7), moment(2026, 11, 27)) == {"plans": 0, "records": 0}
+
+
+def test_demo_products_go_to_labs_qualified_for_them():
+    from nqi.demo import content
+
+    testing_labs = {p["name"]: p for p in content.providers() if "testing" in p["lines"]}
+    assert {p.industry for p in demo.PRODUCTS} == set(demo.LABS_FOR)
+    for industry, names in demo.LABS_FOR.items():
+        for name in names:
+            scope = " ".join(a.get("scope", "") for a in testing_labs[name].get("accreditations", []))
+            assert scope, (industry, name)

@@ -7,6 +7,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from nqi.core.models import AuditEntry
 from nqi.inspections import actions
 from nqi.inspections.choices import PlanKind, RecordStatus
 from nqi.inspections.models import SamplingRecord
@@ -24,6 +25,18 @@ def test_plan_list_and_detail_show_progress(spot, desk, client):
     assert spot.plan.name in listing and "2 / 20" in listing
     detail = client.get(spot.plan.get_absolute_url()).content.decode()
     assert "已抽样 2 批次 / 计划 20 批次" in detail and "10%" in detail and spot.lab.name in detail
+
+
+def test_a_long_plan_trail_shows_the_latest_entries_and_says_how_many_are_hidden(spot, desk, client):
+    for n in range(35):
+        actions.do_assign_task(desk.region, spot.plan, lab=spot.lab, product_category=f"类别{n:02d}", quota=1)
+    client.force_login(desk.region)
+    detail = client.get(spot.plan.get_absolute_url()).content.decode()
+    trail = detail[detail.index("计划轨迹"):]
+    assert "类别34 1批" in trail and "类别00 1批" not in trail
+    shown = trail.count("<li>")
+    total = AuditEntry.objects.filter(content_type__model="inspectionplan", object_id=spot.plan.pk).count()
+    assert shown == 30 and f"另有 {total - 30} 条更早的记录未显示" in trail
 
 
 def test_regulator_creates_plan_with_field_errors_first(desk, spot, client):
