@@ -16,11 +16,12 @@ CONCLUSION_FILTER = [(Conclusion.PASS, Conclusion.PASS.label), (Conclusion.FAIL,
 class SamplingRecordFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("关键词"))
     plan = django_filters.NumberFilter(field_name="plan_id", label=_("计划"))
-    plan_kind = django_filters.ChoiceFilter(choices=PlanKind.choices, label=_("抽查类型"))
-    city = django_filters.ChoiceFilter(choices=City.choices, label=_("地市"))
-    stage = django_filters.ChoiceFilter(choices=Stage.choices, label=_("环节"))
-    status = django_filters.ChoiceFilter(choices=RecordStatus.choices, label=_("状态"))
-    conclusion = django_filters.ChoiceFilter(choices=CONCLUSION_FILTER, method="by_conclusion", label=_("结论"))
+    plan_kind = django_filters.ChoiceFilter(choices=PlanKind.choices, empty_label=_("全部抽查类型"), label=_("抽查类型"))
+    city = django_filters.ChoiceFilter(choices=City.choices, empty_label=_("全部地市"), label=_("地市"))
+    stage = django_filters.ChoiceFilter(choices=Stage.choices, empty_label=_("全部环节"), label=_("环节"))
+    status = django_filters.ChoiceFilter(choices=RecordStatus.choices, empty_label=_("全部状态"), label=_("状态"))
+    conclusion = django_filters.ChoiceFilter(choices=CONCLUSION_FILTER, empty_label=_("全部结论"), method="by_conclusion",
+                                             label=_("结论"))
     product_category = django_filters.CharFilter(field_name="product_category", label=_("产品类别"))
     sampled_after = django_filters.DateFilter(field_name="sampling_date", lookup_expr="gte", label=_("抽样起"))
     sampled_before = django_filters.DateFilter(field_name="sampling_date", lookup_expr="lte", label=_("抽样止"))

@@ -12,14 +12,14 @@ from .models import ServiceRequest
 class ServiceRequestFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("关键词"))
     status = django_filters.MultipleChoiceFilter(choices=RequestStatus.choices, label=_("状态"))
-    kind = django_filters.ChoiceFilter(choices=RequestKind.choices, label=_("类型"))
-    urgency = django_filters.ChoiceFilter(choices=Urgency.choices, label=_("紧急程度"))
-    city = django_filters.ChoiceFilter(choices=City.choices, label=_("地市"))
+    kind = django_filters.ChoiceFilter(choices=RequestKind.choices, empty_label=_("全部类型"), label=_("类型"))
+    urgency = django_filters.ChoiceFilter(choices=Urgency.choices, empty_label=_("全部紧急程度"), label=_("紧急程度"))
+    city = django_filters.ChoiceFilter(choices=City.choices, empty_label=_("全部地市"), label=_("地市"))
     line = django_filters.CharFilter(field_name="line_id", label=_("服务类别"))
     submitted_after = django_filters.DateFilter(field_name="submitted_at", lookup_expr="date__gte", label=_("提交起"))
     submitted_before = django_filters.DateFilter(field_name="submitted_at", lookup_expr="date__lte", label=_("提交止"))
     due = django_filters.ChoiceFilter(choices=[("overdue", _("已超期")), ("soon", _("即将到期"))], method="by_due",
-                                      label=_("期限"))
+                                      empty_label=_("全部期限"), label=_("期限"))
 
     class Meta:
         model = ServiceRequest

@@ -17,8 +17,8 @@ def listed(field: str, value: str) -> Q:
 
 class StandardFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("关键词"))
-    kind = django_filters.ChoiceFilter(choices=StandardKind.choices, label=_("类别"))
-    status = django_filters.ChoiceFilter(choices=StandardStatus.choices, label=_("状态"))
+    kind = django_filters.ChoiceFilter(choices=StandardKind.choices, empty_label=_("全部类别"), label=_("类别"))
+    status = django_filters.ChoiceFilter(choices=StandardStatus.choices, empty_label=_("全部状态"), label=_("状态"))
     line = django_filters.CharFilter(method="by_line", label=_("服务类别"))
     product = django_filters.CharFilter(method="by_product", label=_("适用产品"))
     test_item = django_filters.CharFilter(method="by_test_item", label=_("检验项目"))

@@ -9,11 +9,13 @@ register = template.Library()
 
 
 @register.filter
-def bs(field):
-    """Render a form field's widget with Bootstrap classes and the invalid state."""
+def bs(field, size=""):
+    """Render a form field's widget with Bootstrap classes and the invalid state; `|bs:"sm"` for filter bars."""
     kind = field.widget_type
     css = {"select": "form-select", "selectmultiple": "form-select", "checkbox": "form-check-input"}.get(
         kind, "form-control")
+    if size and kind != "checkbox":
+        css += f" {css}-{size}"
     if field.errors:
         css += " is-invalid"
     return field.as_widget(attrs={"class": css})
