@@ -135,9 +135,12 @@ def bulletin(request):
     city = regulated_city(user)
     issuer = user.organisation.name if user.organisation_id else _("市场监督管理局")
     years = list(range((last or timezone.localdate()).year, (last or timezone.localdate()).year - 6, -1))
+    today = timezone.localdate()
+    # A quarter that has not ended yet is reported "as of today", so nobody reads it as the whole quarter.
+    open_quarter = agg.add_months(agg.quarter_months(year, quarter)[1], 1) > today
     return render(request, "analytics/bulletin.html", {
         "report": report, "errors": errors, "issuer": issuer, "city_locked": city, "years": years,
-        "quarters": [1, 2, 3, 4]})
+        "quarters": [1, 2, 3, 4], "as_of": today if open_quarter else None})
 
 
 @login_required

@@ -101,7 +101,14 @@ SHOPS = ("华联超市", "万家福超市", "佳佳乐便利店", "东盟商贸�
 PLATFORMS = ("某电商平台旗舰店", "某直播电商店铺", "某社区团购平台")
 
 
+# A problem the alarms should catch (invented, of a kind Guangxi's bulletins report): from July 2026 small
+# oil presses' peanut oil fails more often, mostly on aflatoxin B1 (土榨花生油), over the autumn.
+OIL_PROBLEM = dt.date(2026, 7, 1)
+
+
 def pass_rate(product: Product, day: dt.date) -> float:
+    if product.industry == "粮油" and day >= OIL_PROBLEM:
+        return 0.78
     if product.industry != "螺蛳粉":
         return product.pass_rate
     # Reported: luosifen spot-check pass rate rose from about 70 % to over 97 %.
@@ -298,7 +305,12 @@ def _build(rng: random.Random, now: dt.datetime) -> dict:
                 sample_quantity=f"{rng.choice((4, 6, 8, 12))}件", backup_quantity=f"{rng.choice((4, 6, 8))}件",
                 conclusion=Conclusion.PASS if passed else Conclusion.FAIL, source=RecordSource.DEMO,
                 dedup_key=record_dedup_key(maker.name, name, batch_no, day))
-            failed = () if passed else tuple(rng.sample(product.failures, rng.randint(1, min(2, len(product.failures)))))
+            if passed:
+                failed = ()
+            elif product.industry == "粮油" and day >= OIL_PROBLEM and rng.random() < 0.75:
+                failed = ("黄曲霉毒素B1",)
+            else:
+                failed = tuple(rng.sample(product.failures, rng.randint(1, min(2, len(product.failures)))))
             record.failed_items_text = "、".join(failed)
             record._failed = failed  # used below for the items
             _set_state(rng, record, day, today, tz)

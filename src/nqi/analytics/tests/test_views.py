@@ -7,6 +7,7 @@ import re
 import openpyxl
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from nqi.inspections.models import SamplingRecord
 from nqi.testing import PASSWORD
@@ -151,6 +152,14 @@ def test_bulletin_numbers_and_print_css(client, spot):
                           str(q2.filter(city="450300", conclusion="pass").count()),
                           str(q2.filter(city="450300", conclusion="fail").count())]
     assert "@media print" in html and "不含风险监测" in html
+    assert "bulletin-as-of" not in html  # a finished quarter
+
+
+def test_a_bulletin_of_the_quarter_under_way_says_it_is_as_of_today(client, spot):
+    today = timezone.localdate()
+    html = login(client, spot.desk.region).get(reverse("analytics:bulletin"), {
+        "year": today.year, "quarter": (today.month - 1) // 3 + 1}).content.decode()
+    assert f"本季度尚未结束，本通报为截至{today.year}年{today.month}月{today.day}日已出结论的结果" in html
 
 
 def _sheet_rows(response):

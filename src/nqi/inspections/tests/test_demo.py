@@ -25,7 +25,8 @@ def rate(qs):
 
 def test_demo_build(desk):
     for industry, city in (("螺蛳粉", City.LIUZHOU), ("螺蛳粉", City.LIUZHOU), ("胶合板", City.GUIGANG),
-                           ("六堡茶", City.WUZHOU), ("铝加工", City.BAISE), ("制糖", City.CHONGZUO)):
+                           ("六堡茶", City.WUZHOU), ("铝加工", City.BAISE), ("制糖", City.CHONGZUO),
+                           ("粮油", City.YULIN)):
         testing.make_enterprise(city, industry=industry)
     counts = demo.build(random.Random(7), moment(2026, 11, 27))
     assert counts["records"] > 1500 and InspectionPlan.objects.filter(kind=PlanKind.RISK_MONITORING).exists()
@@ -36,6 +37,9 @@ def test_demo_build(desk):
     assert 0.6 < early < 0.85 and late > 0.9
     assert rate(judged.filter(product_category="人造板")) > 0.9
     assert rate(judged.filter(product_category="茶叶及相关制品")) > 0.95
+    # The oil problem from July 2026 that the demo's alarm catches: mostly aflatoxin B1.
+    oil = judged.filter(product_category="食用油、油脂及其制品")
+    assert rate(oil.filter(sampling_date__lt=demo.OIL_PROBLEM)) > 0.9 > rate(oil.filter(sampling_date__gte=demo.OIL_PROBLEM))
     # Every state of the workflow is there to click through.
     assert set(FollowUp.objects.values_list("status", flat=True)) >= {FollowUpStatus.CLOSED, FollowUpStatus.ORDERED}
     assert Objection.objects.filter(payer="department").exists() and Objection.objects.filter(payer="applicant").exists()
