@@ -361,6 +361,29 @@ def _set_state(rng, record: SamplingRecord, day: dt.date, today: dt.date, tz) ->
         record.published, record.published_at = True, _at(rng, min(today, plan.end_date + dt.timedelta(days=20)), tz)
 
 
+def _rectify_after_notice(rng, follow_up, record, regulator, today, tz, audit) -> None:
+    """Most enterprises under public notice rectify in the end: a late report and a passed recheck close the
+    case. Only cases from the last two months, and a few stubborn ones, stay open (and may be suspended)."""
+    if follow_up.status == FollowUpStatus.CLOSED or follow_up.escalation != Escalation.PUBLIC_NOTICE:
+        return
+    noticed = timezone.localtime(follow_up.escalated_at).date()
+    reported_on = max(noticed, follow_up.correction_due) + dt.timedelta(days=rng.randint(3, 25))
+    checked_on = reported_on + dt.timedelta(days=rng.randint(5, 20))
+    if checked_on >= today - dt.timedelta(days=60) or rng.random() < 0.1:
+        return
+    from_state = follow_up.status
+    follow_up.status, follow_up.reported_at = FollowUpStatus.REPORTED, _at(rng, reported_on, tz)
+    follow_up.report = "公告后整改：" + rng.choice(("停产排查，更换关键设备并经第三方检验合格", "重新建立原料进货查验记录并培训人员",
+                                               "委托技术机构帮扶，完善出厂检验"))
+    audit.add(record.pk, None, Action.RECTIFY, from_state, FollowUpStatus.REPORTED, follow_up.report,
+              follow_up.reported_at)
+    follow_up.recheck_count += 1
+    follow_up.rechecked_at, follow_up.recheck_passed = _at(rng, checked_on, tz), True
+    follow_up.status, follow_up.closed_at, follow_up.recheck_note = FollowUpStatus.CLOSED, follow_up.rechecked_at, "复查合格"
+    audit.add(record.pk, regulator, Action.RECHECK, FollowUpStatus.REPORTED, FollowUpStatus.CLOSED,
+              follow_up.recheck_note, follow_up.rechecked_at)
+
+
 def _workflow(rng, records, today, tz, labs, lab_staff, city_regulators, region, audit) -> tuple[int, int]:
     objections, follow_ups = [], []
     ordered_before: dict[tuple, bool] = {}
@@ -461,6 +484,7 @@ def _workflow(rng, records, today, tz, labs, lab_staff, city_regulators, region,
             follow_up.escalated_for_due = due
             audit.add(record.pk, None, Action.ESCALATE, FollowUpStatus.ORDERED, FollowUpStatus.ORDERED,
                       f"整改期限 {due} 已过未提交整改报告：予以公告", follow_up.escalated_at)
+        _rectify_after_notice(rng, follow_up, record, regulator, today, tz, audit)
         follow_ups.append(follow_up)
     Objection.objects.bulk_create(objections, batch_size=1000)
     FollowUp.objects.bulk_create(follow_ups, batch_size=1000)
