@@ -12,7 +12,7 @@ from nqi.inspections import actions
 from nqi.inspections.choices import PlanKind, RecordStatus
 from nqi.inspections.models import SamplingRecord
 
-from .conftest import Spot
+from .conftest import Spot, moment
 
 pytestmark = pytest.mark.django_db
 
@@ -123,3 +123,23 @@ def test_risk_monitoring_is_public_only_when_marked_publishable(desk, client):
 def test_unpublished_plan_public_page_is_404(spot, client):
     spot.tested(sampled_on=dt.date(2026, 8, 1))
     assert client.get(f"/inspections/public/{spot.plan.pk}/").status_code == 404
+
+
+def test_the_regulators_home_lists_spot_check_work_in_their_own_city(spot, desk, client):
+    from nqi import testing
+    from nqi.core.choices import City
+
+    overdue = actions.do_order_correction(desk.regulator, spot.final_failure(batch_no="H1"), due=dt.date(2026, 10, 20),
+                                          at=moment(2026, 10, 12))
+    reported = actions.do_order_correction(desk.regulator, spot.final_failure(batch_no="H2"), at=moment(2026, 10, 12))
+    actions.do_submit_rectification(desk.enterprise_user, reported, "更换杀菌设备", at=moment(2026, 10, 20))
+    spot.tested(batch_no="H3")  # a result not yet sent to the enterprise
+    client.force_login(desk.regulator)
+    card = client.get("/").content.decode().split('id="home-inspection-todo"')[1].split("</table>")[0]
+    assert overdue.record.number in card and reported.record.number in card
+    assert card.index(reported.record.number) < card.index(overdue.record.number)  # the report to recheck first
+    assert "待复查" in card and "整改逾期" in card
+    # Another city's regulator sees none of Liuzhou's follow-ups.
+    client.force_login(testing.make_regulator(City.NANNING))
+    other = client.get("/").content.decode().split('id="home-inspection-todo"')[1]
+    assert overdue.record.number not in other and "没有待复查或逾期的不合格后处理" in other
