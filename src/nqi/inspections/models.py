@@ -232,6 +232,9 @@ class SamplingRecord(TimeStampedModel):
             models.Index(fields=["task"], condition=models.Q(task__isnull=False), name="insp_record_task"),
             models.Index(fields=["objection_due"], condition=models.Q(status="notified"),
                          name="insp_record_objection_due"),
+            # Records still in the workflow (to test, to notify, in the objection window, re-testing): the
+            # regulator's to-do counts and the status filter find them without reading the final ones.
+            models.Index(fields=["status", "city"], condition=~models.Q(status="final"), name="insp_record_open"),
             models.Index(fields=["manufacturer_uscc"]),
         ]
         # Constraints rather than unique=True: on PostgreSQL a unique CharField also gets a second,
