@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -1102,3 +1102,58 @@ def assistance_url(record) -> str:
     query = {"kind": "problem", "title": _("抽查不合格整改帮扶：%(p)s") % {"p": record.product_name},
              "description": description, "product": record.product_name, "line": "quality_mgmt"}
     return f"{reverse('servicedesk:request_new')}?{urlencode(query)}"
+
+
+# ---------------------------------------------------------------- withdrawing an import
+
+def may_withdraw_import(user, job) -> bool:
+    """The regulator who uploaded the file, or a region-level regulator or administrator."""
+    from .scoping import can_import
+
+    return can_import(user) and (job.created_by_id == user.pk or is_region_level(user) or user.is_platform_admin)
+
+
+@transaction.atomic
+def do_withdraw_import(actor, job, reason, at=None) -> int:
+    """Undo an import (a wrong file, the wrong plan or kind): delete every record it added, with their items, and
+    take them out of the pass-rate rollups. Refused once any of those records has an objection or a follow-up:
+    the workflow has moved on and the results must be corrected one by one. Returns the records deleted."""
+    from .choices import ImportStatus
+    from .models import ImportJob
+
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if not may_withdraw_import(actor, job):
+        raise ActionNotAllowed(_("只有上传该文件的监管人员或自治区级监管人员可以撤销导入"))
+    if job.status != ImportStatus.DONE:
+        raise InvalidTransition(_("只能撤销已完成的导入"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("请说明撤销原因")})
+    if len(reason) > 300:
+        raise ValidationError({"reason": _("说明不能超过300字")})
+    records = SamplingRecord.objects.filter(import_job=job)
+    moved_on = records.filter(Q(objection__isnull=False) | Q(follow_up__isnull=False)).count()
+    if moved_on:
+        raise InvalidTransition(_("本次导入的 %(n)s 批次已有复检申请或不合格后处理，不能整体撤销；请逐条更正") % {"n": moved_on})
+    delta = rollups.RollupDelta()
+    delta.merge({key: [-n for n in counts] for key, counts in rollups.tally_by_key(records).items()})
+    plans = list(InspectionPlan.objects.filter(pk__in=records.values("plan_id").distinct()))
+    # Plain DELETEs: the ORM's collector would load every record first, and an import may hold a million. Nothing
+    # else refers to these records (checked above; the foreign keys would stop a follow-up added meanwhile).
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {TestItemResult._meta.db_table} WHERE record_id IN "
+                       f"(SELECT id FROM {SamplingRecord._meta.db_table} WHERE import_job_id = %s)", [job.pk])
+        cursor.execute(f"DELETE FROM {SamplingRecord._meta.db_table} WHERE import_job_id = %s", [job.pk])
+        deleted = cursor.rowcount
+    rollups.apply(delta)
+    rollups.drop_empty()
+    at = at or timezone.now()
+    job.status = ImportStatus.WITHDRAWN
+    job.summary = {**job.summary, "withdrawn": {"at": at.isoformat(), "by": actor.pk, "reason": reason,
+                                                "deleted": deleted}}
+    job.save(update_fields=["status", "summary"])
+    for plan in plans:
+        audit.record(plan, actor, Action.WITHDRAW_IMPORT, "", "",
+                     _("%(file)s：删除 %(n)s 批次。%(reason)s") % {"file": job.original_name, "n": deleted,
+                                                               "reason": reason}, at=at)
+    return deleted

@@ -99,6 +99,8 @@ class ImportStatus(models.TextChoices):
     RUNNING = "running", _("导入中")
     DONE = "done", _("已完成")
     FAILED = "failed", _("失败")
+    # Done, then undone by the regulator: every record the file added was deleted again.
+    WITHDRAWN = "withdrawn", _("已撤销")
 
 
 class Action(models.TextChoices):
@@ -127,3 +129,4 @@ class Action(models.TextChoices):
     ESCALATE = "escalate", _("逾期未整改，升级处置")
     PUBLISH = "publish", _("公布结果")
     IMPORT = "import", _("导入结果")
+    WITHDRAW_IMPORT = "withdraw_import", _("撤销导入")

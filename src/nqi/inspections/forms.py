@@ -115,6 +115,11 @@ class PlanCloseForm(forms.Form):
                              widget=forms.TextInput(attrs={"placeholder": _("可不填")}))
 
 
+class ImportWithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("撤销原因"), max_length=300, error_messages={"required": _("请说明撤销原因")},
+                             widget=forms.TextInput(attrs={"placeholder": _("如：误传了去年的文件")}))
+
+
 class SamplingForm(forms.Form):
     task = forms.ModelChoiceField(label=_("抽样任务"), queryset=None, required=False)
     product_name = forms.CharField(label=_("产品名称"), max_length=120)

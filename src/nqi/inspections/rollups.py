@@ -37,6 +37,27 @@ def record_key(record: SamplingRecord) -> tuple:
                    record.enterprise_size, record.plan_kind, record.selection)
 
 
+def grouped_counts(records):
+    """Batches, passed and failed per rollup key of a queryset of records, counted by the database; records
+    still pending are not batches of the statistics yet."""
+    return (records.filter(conclusion__in=[Conclusion.PASS, Conclusion.FAIL])
+            .annotate(period=TruncMonth("sampling_date"))
+            .values(*KEY_FIELDS)
+            .annotate(batches=Count("id"), passed=Count("id", filter=Q(conclusion=Conclusion.PASS)),
+                      failed=Count("id", filter=Q(conclusion=Conclusion.FAIL)))
+            .order_by())
+
+
+def _as_date(period) -> dt.date:
+    return period.date() if isinstance(period, dt.datetime) else period  # SQLite's TruncMonth gives a datetime
+
+
+def tally_by_key(records) -> dict[tuple, list[int]]:
+    """`grouped_counts` as rollup key -> [batches, passed, failed], the shape `RollupDelta.merge` takes."""
+    return {(_as_date(g["period"]), *(g[f] for f in KEY_FIELDS[1:])): [g["batches"], g["passed"], g["failed"]]
+            for g in grouped_counts(records)}
+
+
 class RollupDelta:
     """Accumulates +/- counts per rollup key; `add(record)` / `remove(record)` follow its conclusion."""
 
@@ -120,6 +141,12 @@ def apply(delta: RollupDelta) -> int:
     return len(rows)
 
 
+def drop_empty() -> None:
+    """Delete rollup rows whose batches went back to zero (records were deleted), as a rebuild would have none."""
+    InspectionRollup.objects.filter(batches=0).delete()
+    InspectionMarginal.objects.filter(batches=0).delete()
+
+
 def add_records(records) -> int:
     delta = RollupDelta()
     for record in records:
@@ -132,18 +159,9 @@ def rebuild() -> int:
     """Recompute the whole rollup from the records (after a bulk repair or a schema change), and the
     one-dimension rollup from it."""
     InspectionRollup.objects.all().delete()
-    grouped = (SamplingRecord.objects.filter(conclusion__in=[Conclusion.PASS, Conclusion.FAIL])
-               .annotate(period=TruncMonth("sampling_date"))
-               .values("period", "product_category", "city", "stage", "enterprise_size", "plan_kind", "selection")
-               .annotate(batches=Count("id"), passed=Count("id", filter=Q(conclusion=Conclusion.PASS)),
-                         failed=Count("id", filter=Q(conclusion=Conclusion.FAIL)))
-               .order_by())
     rows = []
-    for g in grouped.iterator(chunk_size=5000):
-        period = g["period"]
-        if isinstance(period, dt.datetime):
-            period = period.date()
-        rows.append(InspectionRollup(period=period, product_category=g["product_category"], city=g["city"],
+    for g in grouped_counts(SamplingRecord.objects.all()).iterator(chunk_size=5000):
+        rows.append(InspectionRollup(period=_as_date(g["period"]), product_category=g["product_category"], city=g["city"],
                                      stage=g["stage"], enterprise_size=g["enterprise_size"],
                                      plan_kind=g["plan_kind"], selection=g["selection"],
                                      batches=g["batches"], passed=g["passed"],

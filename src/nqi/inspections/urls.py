@@ -23,6 +23,7 @@ urlpatterns = [
     path("imports/new/", views.import_new, name="import_new"),
     path("imports/<int:pk>/", views.import_detail, name="import_detail"),
     path("imports/<int:pk>/preview/", views.import_preview, name="import_preview"),
+    path("imports/<int:pk>/withdraw/", views.import_withdraw, name="import_withdraw"),
     path("imports/<int:pk>/errors.xlsx", views.import_errors, name="import_errors"),
     path("public/", views.public_index, name="public_index"),
     path("public/<int:pk>/", views.public_plan, name="public_plan"),

@@ -563,22 +563,42 @@ def import_preview(request, pk):
 
 
 @login_required
-def import_detail(request, pk):
+def import_detail(request, pk, withdraw_form=None):
     job = get_object_or_404(visible_imports(request.user), pk=pk)
     done, total = importer.live_progress(job)
+    finished = job.status in (ImportStatus.DONE, ImportStatus.WITHDRAWN)
     context = {"job": job, "done": done, "total": total,
-               "percent": job.percent if not total else (100 if job.status == ImportStatus.DONE
-                                                          else min(99, int(done * 100 / total))),
-               "summary": job.summary if job.status == ImportStatus.DONE else None}
+               "percent": job.percent if not total else (100 if finished else min(99, int(done * 100 / total))),
+               "summary": job.summary if finished else None}
     if request.htmx:
         return render(request, "inspections/_import_progress.html", context)
+    if job.status == ImportStatus.DONE and job.inserted and actions.may_withdraw_import(request.user, job):
+        context["withdraw_form"] = withdraw_form or forms.ImportWithdrawForm()
     return render(request, "inspections/import_detail.html", context)
+
+
+@login_required
+@require_POST
+def import_withdraw(request, pk):
+    """Undo a finished import: its records are deleted (see actions.do_withdraw_import)."""
+    job = get_object_or_404(visible_imports(request.user), pk=pk)
+    form = forms.ImportWithdrawForm(request.POST)
+    deleted = {}
+
+    def perform(data):
+        deleted["n"] = actions.do_withdraw_import(request.user, job, data["reason"])
+
+    if run_action(request, form, perform):
+        messages.success(request, _("已撤销导入，删除 %(n)s 批次") % {"n": deleted["n"]})
+        return redirect("inspections:import_detail", pk=job.pk)
+    job.refresh_from_db()
+    return import_detail(request, job.pk, withdraw_form=form)
 
 
 @login_required
 def import_errors(request, pk):
     job = get_object_or_404(visible_imports(request.user), pk=pk)
-    if job.status != ImportStatus.DONE:
+    if job.status not in (ImportStatus.DONE, ImportStatus.WITHDRAWN):
         raise Http404
     summary = job.summary
     errors = [[e["row"], e["column"], e["message"]] for e in summary.get("errors", [])]

@@ -443,3 +443,72 @@ def test_row_line_is_copy_line_for_imported_rows(tmp_path, desk):
     assert len(rows) == 2 and rows[0][importer.ROW_COLUMNS.index("manufacturer_id")] == desk.enterprise.pk
     for values in rows:
         assert importer.row_line(values) == importer.copy_line(values)
+
+
+def rollup_rows():
+    return (sorted(InspectionRollup.objects.values_list(*rollups.KEY_FIELDS, "batches", "passed", "failed")),
+            sorted(InspectionMarginal.objects.values_list(*rollups.MARGINAL_FIELDS, "batches", "passed", "failed")))
+
+
+def test_a_regulator_withdraws_a_wrong_import_and_everything_it_added_goes(client, desk, tmp_path):
+    kept = samples.write_csv(tmp_path / "kept.csv", 120, seed=5)
+    run_import(kept.path)
+    before = rollup_rows(), SamplingRecord.objects.count(), TestItemResult.objects.count()
+    wrong = samples.write_csv(tmp_path / "wrong.csv", 150, seed=6)
+    client.force_login(desk.regulator)
+    job, _ = upload(client, wrong.path)
+    assert confirm(client, job).status_code == 302
+    job.refresh_from_db()
+    assert job.inserted == wrong.expected_valid
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert 'id="withdraw-import"' in page
+    # A reason is required; nothing is deleted without one.
+    response = client.post(f"/inspections/imports/{job.pk}/withdraw/", {"reason": ""})
+    assert response.status_code == 200 and "请说明撤销原因" in response.content.decode()
+    assert SamplingRecord.objects.filter(import_job=job).count() == job.inserted
+    response = client.post(f"/inspections/imports/{job.pk}/withdraw/", {"reason": "误传了去年的文件"}, follow=True)
+    assert f"已撤销导入，删除 {job.inserted} 批次" in response.content.decode()
+    job.refresh_from_db()
+    assert job.status == ImportStatus.WITHDRAWN and job.summary["withdrawn"]["deleted"] == job.inserted
+    assert (rollup_rows(), SamplingRecord.objects.count(), TestItemResult.objects.count()) == before
+    rollups.rebuild()
+    assert rollup_rows() == before[0]
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "本次导入已撤销" in page and 'id="withdraw-import"' not in page
+    # The same file can be imported again, now into the right place.
+    assert run_import(wrong.path)["inserted"] == wrong.expected_valid
+
+
+def test_an_import_whose_results_moved_on_cannot_be_withdrawn(desk, tmp_path):
+    from nqi.core.exceptions import InvalidTransition
+    from nqi.inspections import actions
+
+    sheet = samples.write_csv(tmp_path / "r.csv", 80, seed=8)
+    job = ImportJob.objects.create(original_name="r.csv", created_by=desk.regulator)
+    importer.import_results(sheet.path, job=job, actor=desk.regulator)
+    job.status, job.inserted = ImportStatus.DONE, SamplingRecord.objects.count()
+    job.save()
+    failed = SamplingRecord.objects.filter(import_job=job, conclusion=Conclusion.FAIL).first()
+    actions.do_order_correction(desk.region, failed)
+    with pytest.raises(InvalidTransition, match="1 批次已有复检申请或不合格后处理"):
+        actions.do_withdraw_import(desk.regulator, job, "传错了")
+    assert SamplingRecord.objects.filter(import_job=job).count() == job.inserted
+
+
+def test_only_the_uploader_or_the_region_withdraws_an_import(client, desk, tmp_path):
+    from nqi.core.exceptions import ActionNotAllowed
+    from nqi.inspections import actions
+
+    sheet = samples.write_csv(tmp_path / "r.csv", 30, seed=9)
+    client.force_login(desk.regulator)
+    job, _ = upload(client, sheet.path)
+    confirm(client, job)
+    job.refresh_from_db()
+    # Another city's regulator does not even see the job; an enterprise user neither.
+    for user in (desk.other_regulator, desk.enterprise_user):
+        client.force_login(user)
+        assert client.post(f"/inspections/imports/{job.pk}/withdraw/", {"reason": "x"}).status_code == 404
+    with pytest.raises(ActionNotAllowed):
+        actions.do_withdraw_import(desk.other_regulator, job, "x")
+    assert SamplingRecord.objects.filter(import_job=job).count() == job.inserted > 0
+    assert actions.do_withdraw_import(desk.region, job, "自治区统一更正") == job.inserted
