@@ -2,6 +2,7 @@
 Non-regulators and other cities get 404: a plan names the enterprises a bureau is about to sample."""
 
 import csv
+import datetime as dt
 import io
 
 from django.contrib import messages
@@ -11,11 +12,13 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from nqi.core.audit import timeline
+from nqi.core.choices import City
 from nqi.core.exceptions import InvalidTransition
 from nqi.core.exports import xlsx_response
 from nqi.servicedesk.views import run_action
@@ -67,8 +70,15 @@ def scheme_list(request):
 def scheme_new(request):
     _require_planner(request.user)
     city = planning_city(request.user) or ""
-    form = forms.GenerateForm(request.POST or None, categories=category_choices(city),
+    year = timezone.localdate().year + 1
+    recent = _recent_batches(request.user)
+    scope = City(city).label if city else _("自治区")
+    initial = {"name": _("%(y)s年%(scope)s产品质量监督抽查风险抽样方案") % {"y": year, "scope": scope},
+               "year": year, "budget": recent or None}
+    form = forms.GenerateForm(request.POST or None, initial=initial, categories=category_choices(city),
                               region_level=is_region_level(request.user))
+    if recent:
+        form.fields["budget"].help_text = _("近12个月本辖区监督抽查 %(n)s 批次（不含风险监测），已按此预填") % {"n": recent}
     created = {}
 
     def perform(data):
@@ -80,6 +90,17 @@ def scheme_new(request):
         return redirect(scheme)
     return render(request, "planning/scheme_form.html", {"form": form, "city": city},
                   status=400 if form.errors else 200)
+
+
+def _recent_batches(user) -> int:
+    """Supervision batches (risk monitoring left out) in the user's area over the last twelve months, from the
+    rollup: the usual size of a year's plan, offered as the budget."""
+    from nqi.analytics.scoping import visible_rollup
+    from nqi.inspections.choices import PlanKind
+
+    since = (timezone.localdate() - dt.timedelta(days=365)).replace(day=1)
+    return (visible_rollup(user).filter(period__gte=since).exclude(plan_kind=PlanKind.RISK_MONITORING)
+            .aggregate(n=Sum("batches"))["n"] or 0)
 
 
 def _cells_context(request, scheme):

@@ -38,6 +38,24 @@ def test_nav_and_list_with_status_filter_and_paging(region_client, history):
     assert region_client.get("/planning/?year=abc").status_code == 400
 
 
+def test_the_generate_form_suggests_a_name_and_last_years_batches_as_the_budget(region_client, history):
+    import datetime as dt
+
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    from nqi.inspections.models import InspectionRollup
+
+    since = (timezone.localdate() - dt.timedelta(days=365)).replace(day=1)
+    recent = (InspectionRollup.objects.filter(period__gte=since).exclude(plan_kind="risk_monitoring")
+              .aggregate(n=Sum("batches"))["n"])
+    assert recent  # the history has batches in the last twelve months
+    form = region_client.get("/planning/new/").context["form"]
+    year = timezone.localdate().year + 1
+    assert form["name"].value() == f"{year}年自治区产品质量监督抽查风险抽样方案"
+    assert form["budget"].value() == recent and f"近12个月本辖区监督抽查 {recent} 批次" in form["budget"].help_text
+
+
 def test_generate_form_shows_field_errors_in_chinese_then_creates(region_client, history):
     page = region_client.get("/planning/new/").content.decode()
     assert "方便食品" in page and "米粉" in page  # the category menu comes from the history
