@@ -28,7 +28,7 @@ from .choices import Action, SchemeStatus
 from .estimates import scheme_estimate
 from .history import PLAN_COLUMNS
 from .scoping import can_plan, is_region_level, may_manage, planning_city, visible_schemes
-from .sources import category_choices
+from .sources import category_choices, load_history
 
 CELLS_PER_PAGE = 25
 EXPORT_COLUMNS = [gettext_lazy("风险排名"), gettext_lazy("企业名称"), gettext_lazy("统一社会信用代码"), gettext_lazy("产品类别"),
@@ -71,14 +71,12 @@ def scheme_new(request):
     _require_planner(request.user)
     city = planning_city(request.user) or ""
     year = timezone.localdate().year + 1
-    recent = _recent_batches(request.user)
     scope = City(city).label if city else _("自治区")
-    initial = {"name": _("%(y)s年%(scope)s产品质量监督抽查风险抽样方案") % {"y": year, "scope": scope},
-               "year": year, "budget": recent or None}
+    initial = {"name": _("%(y)s年%(scope)s产品质量监督抽查风险抽样方案") % {"y": year, "scope": scope}, "year": year}
     form = forms.GenerateForm(request.POST or None, initial=initial, categories=category_choices(city),
                               region_level=is_region_level(request.user))
-    if recent:
-        form.fields["budget"].help_text = _("近12个月本辖区监督抽查 %(n)s 批次（不含风险监测），已按此预填") % {"n": recent}
+    if request.method == "GET":
+        _suggest_budget(request.user, city, form)
     created = {}
 
     def perform(data):
@@ -92,15 +90,27 @@ def scheme_new(request):
                   status=400 if form.errors else 200)
 
 
-def _recent_batches(user) -> int:
-    """Supervision batches (risk monitoring left out) in the user's area over the last twelve months, from the
-    rollup: the usual size of a year's plan, offered as the budget."""
+def _suggest_budget(user, city, form) -> None:
+    """Offer last year's size as the budget: the area's supervision batches (risk monitoring left out) over the
+    last twelve months, from the rollup, but no more than the sampling frame holds with the default settings."""
     from nqi.analytics.scoping import visible_rollup
     from nqi.inspections.choices import PlanKind
 
-    since = (timezone.localdate() - dt.timedelta(days=365)).replace(day=1)
-    return (visible_rollup(user).filter(period__gte=since).exclude(plan_kind=PlanKind.RISK_MONITORING)
-            .aggregate(n=Sum("batches"))["n"] or 0)
+    today = timezone.localdate()
+    since = (today - dt.timedelta(days=365)).replace(day=1)
+    recent = (visible_rollup(user).filter(period__gte=since).exclude(plan_kind=PlanKind.RISK_MONITORING)
+              .aggregate(n=Sum("batches"))["n"] or 0)
+    if not recent:
+        return
+    history = load_history(city=city, date_from=dt.date(today.year - 2, 1, 1), date_to=today)
+    cap = form.fields["max_per_cell"].initial
+    capacity = cap * len({(r.enterprise_id, r.product_category) for r in history.rows})
+    form.initial["budget"] = min(recent, capacity) or None
+    field = form.fields["budget"]
+    field.help_text = _("近12个月本辖区监督抽查 %(n)s 批次（不含风险监测）") % {"n": recent}
+    if capacity < recent:
+        field.help_text += _("；抽样框 %(c)s 个单元 × 每单元上限 %(k)s 批 = %(t)s 批，已按此预填") % {
+            "c": capacity // cap, "k": cap, "t": capacity}
 
 
 def _cells_context(request, scheme):
