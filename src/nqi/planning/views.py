@@ -90,9 +90,13 @@ def scheme_new(request):
                   status=400 if form.errors else 200)
 
 
+SUGGESTED_MAX_CAP = 12  # batches per enterprise-product cell in a year: a luosifen maker under a campaign gets ~9
+
+
 def _suggest_budget(user, city, form) -> None:
-    """Offer last year's size as the budget: the area's supervision batches (risk monitoring left out) over the
-    last twelve months, from the rollup, but no more than the sampling frame holds with the default settings."""
+    """Offer last year's size as the budget (the area's supervision batches over the last twelve months, risk
+    monitoring left out, from the rollup), and a cap per cell that leaves the targeting room to choose: the
+    frame should hold about twice the budget."""
     from nqi.analytics.scoping import visible_rollup
     from nqi.inspections.choices import PlanKind
 
@@ -103,14 +107,19 @@ def _suggest_budget(user, city, form) -> None:
     if not recent:
         return
     history = load_history(city=city, date_from=dt.date(today.year - 2, 1, 1), date_to=today)
-    cap = form.fields["max_per_cell"].initial
-    capacity = cap * len({(r.enterprise_id, r.product_category) for r in history.rows})
-    form.initial["budget"] = min(recent, capacity) or None
-    field = form.fields["budget"]
-    field.help_text = _("近12个月本辖区监督抽查 %(n)s 批次（不含风险监测）") % {"n": recent}
-    if capacity < recent:
-        field.help_text += _("；抽样框 %(c)s 个单元 × 每单元上限 %(k)s 批 = %(t)s 批，已按此预填") % {
-            "c": capacity // cap, "k": cap, "t": capacity}
+    cells = len({(r.enterprise_id, r.product_category) for r in history.rows})
+    if not cells:
+        return
+    default_cap = form.fields["max_per_cell"].initial
+    cap = min(SUGGESTED_MAX_CAP, max(default_cap, -(-2 * recent // cells)))
+    form.initial["budget"] = min(recent, cap * cells)
+    form.fields["budget"].help_text = _("近12个月本辖区监督抽查 %(n)s 批次（不含风险监测），已按此预填") % {
+        "n": form.initial["budget"]} if form.initial["budget"] == recent else _(
+        "近12个月本辖区监督抽查 %(n)s 批次（不含风险监测），超过抽样框容量，已按容量预填") % {"n": recent}
+    if cap != default_cap:
+        form.initial["max_per_cell"] = cap
+        form.fields["max_per_cell"].help_text = _(
+            "抽样框共 %(c)s 个企业-产品单元，按往年抽查量建议每单元上限 %(k)s 批，使定向抽样有选择余地") % {"c": cells, "k": cap}
 
 
 def _cells_context(request, scheme):

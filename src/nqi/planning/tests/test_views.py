@@ -54,10 +54,11 @@ def test_the_generate_form_suggests_a_name_and_last_years_batches_as_the_budget(
     year = timezone.localdate().year + 1
     assert form["name"].value() == f"{year}年自治区产品质量监督抽查风险抽样方案"
     assert f"近12个月本辖区监督抽查 {recent} 批次" in form["budget"].help_text
-    # Never more than a scheme with the default settings can hold: frame cells x 3 per cell.
-    cells = history.generate(name="看抽样框").frame_size
-    assert form["budget"].value() == min(recent, 3 * cells)
-    assert ("已按此预填" in form["budget"].help_text) == (3 * cells < recent)
+    # The cap per cell leaves the frame about twice the budget (3 at least, 12 at most), and the budget fits.
+    cells = history.generate(name="看抽样框").frame_size  # a scheme with the default settings: its frame
+    cap = form["max_per_cell"].value()
+    assert cap == min(12, max(3, -(-2 * recent // cells)))
+    assert form["budget"].value() == min(recent, cap * cells)
 
 
 def test_generate_form_shows_field_errors_in_chinese_then_creates(region_client, history):
