@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from nqi.core.choices import City
 
-from .choices import Conclusion, PlanKind, RecordStatus, Stage
-from .models import SamplingRecord
+from .choices import Conclusion, Escalation, FollowUpStatus, PlanKind, RecordStatus, Stage
+from .models import FollowUp, SamplingRecord
 
 CONCLUSION_FILTER = [(Conclusion.PASS, Conclusion.PASS.label), (Conclusion.FAIL, Conclusion.FAIL.label),
                      ("pending", Conclusion.PENDING.label)]
@@ -41,3 +41,30 @@ class SamplingRecordFilter(django_filters.FilterSet):
 
     def by_conclusion(self, queryset, name, value):
         return queryset.filter(conclusion="" if value == "pending" else value)
+
+
+class FollowUpFilter(django_filters.FilterSet):
+    """The follow-ups of failures (不合格后处理) list: what to recheck, what is overdue, what was escalated."""
+
+    q = django_filters.CharFilter(method="search", label=_("关键词"))
+    status = django_filters.ChoiceFilter(choices=FollowUpStatus.choices, empty_label=_("全部状态"), label=_("状态"))
+    city = django_filters.ChoiceFilter(choices=City.choices, empty_label=_("全部地市"), label=_("地市"))
+    escalation = django_filters.ChoiceFilter(choices=Escalation.choices, empty_label=_("全部处置"), label=_("升级处置"))
+    overdue = django_filters.ChoiceFilter(choices=[("1", _("整改逾期"))], empty_label=_("全部期限"), method="by_overdue",
+                                          label=_("期限"))
+
+    class Meta:
+        model = FollowUp
+        fields = ["status", "city", "escalation", "onsite_required"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(enterprise_name__icontains=value) | Q(record__number__icontains=value) |
+                               Q(record__product_name__icontains=value))
+
+    def by_overdue(self, queryset, name, value):
+        from django.utils import timezone
+
+        return queryset.filter(status=FollowUpStatus.ORDERED, correction_due__lt=timezone.localdate())

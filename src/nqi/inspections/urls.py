@@ -20,6 +20,7 @@ urlpatterns = [
     path("records/<int:pk>/results/", views.record_results, name="record_results"),
     path("records/<int:pk>/do/<str:name>/", views.record_action, name="record_action"),
     path("mine/", views.my_results, name="my_results"),
+    path("follow-ups/", views.follow_up_list, name="follow_up_list"),
     path("imports/new/", views.import_new, name="import_new"),
     path("imports/<int:pk>/", views.import_detail, name="import_detail"),
     path("imports/<int:pk>/preview/", views.import_preview, name="import_preview"),

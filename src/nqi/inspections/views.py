@@ -8,11 +8,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Q, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -25,8 +25,17 @@ from nqi.core.exports import xlsx_response
 from nqi.servicedesk.views import run_action
 
 from . import actions, forms, importer, publication
-from .choices import Action, Conclusion, ImportStatus, PlanKind, PlanStatus, RecordStatus, Stage
-from .filters import SamplingRecordFilter
+from .choices import (
+    Action,
+    Conclusion,
+    FollowUpStatus,
+    ImportStatus,
+    PlanKind,
+    PlanStatus,
+    RecordStatus,
+    Stage,
+)
+from .filters import FollowUpFilter, SamplingRecordFilter
 from .importing import FileFormatError, MappingError, preview_file
 from .models import ImportJob, InspectionPlan
 from .scoping import (
@@ -474,6 +483,44 @@ def record_results(request, pk):
             return redirect(record)
     return render(request, "inspections/results_form.html", {"record": record, "formset": formset, "error": error},
                   status=400 if error or formset.errors and request.method == "POST" else 200)
+
+
+FOLLOW_UP_COLUMNS = [gettext_lazy("抽样单编号"), gettext_lazy("标称生产企业"), gettext_lazy("产品名称"),
+                     gettext_lazy("所在地市"), gettext_lazy("状态"), gettext_lazy("责令改正日期"), gettext_lazy("整改期限"),
+                     gettext_lazy("整改报告提交"), gettext_lazy("复查次数"), gettext_lazy("升级处置"),
+                     gettext_lazy("需现场检查")]
+FOLLOW_UP_SORTS = {"due": "correction_due", "-due": "-correction_due", "ordered": "ordered_at", "-ordered": "-ordered_at"}
+
+
+def _follow_up_rows(qs):
+    for f in qs.iterator(chunk_size=2000):
+        yield [f.record.number, f.enterprise_name, f.record.product_name, f.get_city_display(), f.get_status_display(),
+               timezone.localtime(f.ordered_at).date() if f.ordered_at else None, f.correction_due,
+               timezone.localtime(f.reported_at).date() if f.reported_at else None, f.recheck_count,
+               f.get_escalation_display() if f.escalation else "", _("是") if f.onsite_required else ""]
+
+
+@login_required
+def follow_up_list(request):
+    """Follow-ups of failures (不合格后处理) in the user's scope, filtered, sorted by deadline, with an Excel export."""
+    if not (request.user.is_regulator or request.user.is_platform_admin):
+        raise PermissionDenied(_("仅监管人员可以查看不合格后处理台账"))
+    base = visible_follow_ups(request.user).select_related("record")
+    filterset = FollowUpFilter(request.GET or None, queryset=base)
+    qs = filterset.qs if filterset.is_bound and filterset.is_valid() else base
+    sort = request.GET.get("sort", "due")
+    # Open cases first (closed ones are history), then by the chosen order.
+    qs = (qs.annotate(closed=Case(When(status=FollowUpStatus.CLOSED, then=Value(1)), default=Value(0)))
+          .order_by("closed", FOLLOW_UP_SORTS.get(sort, "correction_due"), "id"))
+    if request.GET.get("format") == "xlsx":
+        return xlsx_response(_("不合格后处理台账") + ".xlsx", _("不合格后处理"), _follow_up_rows(qs), FOLLOW_UP_COLUMNS)
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("sort", None)
+    return render(request, "inspections/follow_up_list.html", {
+        "filter": filterset, "page": page, "sort": sort, "query": query.urlencode(), "today": timezone.localdate(),
+        "city_locked": request.user.role == Role.CITY_REGULATOR})
 
 
 @login_required

@@ -143,3 +143,38 @@ def test_the_regulators_home_lists_spot_check_work_in_their_own_city(spot, desk,
     client.force_login(testing.make_regulator(City.NANNING))
     other = client.get("/").content.decode().split('id="home-inspection-todo"')[1]
     assert overdue.record.number not in other and "没有待复查或逾期的不合格后处理" in other
+
+
+def test_the_follow_up_ledger_filters_sorts_pages_and_exports_within_the_regulators_city(spot, desk, client):
+    from nqi import testing
+    from nqi.core.choices import City
+
+    overdue = actions.do_order_correction(desk.regulator, spot.final_failure(batch_no="L1"), due=dt.date(2026, 10, 20),
+                                          at=moment(2026, 10, 12))
+    reported = actions.do_order_correction(desk.regulator, spot.final_failure(batch_no="L2"), at=moment(2026, 10, 12))
+    actions.do_submit_rectification(desk.enterprise_user, reported, "更换杀菌设备", at=moment(2026, 10, 20))
+    client.force_login(desk.regulator)
+    page = client.get("/inspections/follow-ups/").content.decode()
+    assert overdue.record.number in page and reported.record.number in page and "（已逾期）" in page
+    only_overdue = client.get("/inspections/follow-ups/", {"overdue": "1"}).content.decode()
+    assert overdue.record.number in only_overdue and reported.record.number not in only_overdue
+    to_recheck = client.get("/inspections/follow-ups/", {"status": "reported"}).content.decode()
+    assert reported.record.number in to_recheck and overdue.record.number not in to_recheck
+    latest_first = client.get("/inspections/follow-ups/", {"sort": "-due"}).content.decode()
+    assert latest_first.index(reported.record.number) < latest_first.index(overdue.record.number)
+    book = load_workbook(io.BytesIO(client.get("/inspections/follow-ups/", {"format": "xlsx"}).content))
+    numbers = [row[0] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)]
+    assert numbers == [overdue.record.number, reported.record.number]  # by deadline
+    # Another city's regulator sees none of them; an enterprise user is refused.
+    client.force_login(testing.make_regulator(City.NANNING))
+    assert "没有符合条件的不合格后处理" in client.get("/inspections/follow-ups/").content.decode()
+    client.force_login(desk.enterprise_user)
+    assert client.get("/inspections/follow-ups/").status_code == 403
+
+
+def test_paging_keeps_the_chosen_sort(spot, desk, client):
+    for n in range(26):
+        spot.tested(batch_no=f"S{n:02d}")
+    client.force_login(desk.region)
+    page = client.get("/inspections/records/", {"sort": "number"}).content.decode()
+    assert "sort=number&page=2" in page
