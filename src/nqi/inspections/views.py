@@ -674,8 +674,24 @@ def public_plan(request, pk):
         return xlsx_response(_("%(n)s-抽查结果.xlsx") % {"n": plan.name}, _("抽查结果"), publication.rows(records),
                              publication.COLUMNS)
     stats = publication.stats(records)
-    page = Paginator(records.order_by("product_name", "city", "sampling_date", "id"), 50).get_page(
+    categories = sorted(set(records.values_list("product_category", flat=True)) - {""})
+    # What a reader looks for: the failed batches, one product, one enterprise.
+    conclusion = request.GET.get("conclusion", "")
+    category = request.GET.get("category", "")
+    q = request.GET.get("q", "").strip()[:60]
+    shown = records
+    if conclusion in (Conclusion.PASS, Conclusion.FAIL):
+        shown = shown.filter(conclusion=conclusion)
+    if category in categories:
+        shown = shown.filter(product_category=category)
+    if q:
+        shown = shown.filter(Q(manufacturer_name__icontains=q) | Q(product_name__icontains=q) |
+                             Q(sampled_unit_name__icontains=q))
+    page = Paginator(shown.order_by("product_name", "city", "sampling_date", "id"), 50).get_page(
         request.GET.get("page"))
-    return render(request, "inspections/public_plan.html", {"plan": plan, "page": page, "stats": stats,
-                                                             "query": "", "xlsx_url": reverse(
-                                                                 "inspections:public_plan", args=[plan.pk])})
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "inspections/public_plan.html", {
+        "plan": plan, "page": page, "stats": stats, "query": query.urlencode(), "categories": categories,
+        "conclusion": conclusion, "category": category, "q": q, "filtered": shown is not records,
+        "xlsx_url": reverse("inspections:public_plan", args=[plan.pk])})

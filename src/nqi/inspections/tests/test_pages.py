@@ -178,3 +178,17 @@ def test_paging_keeps_the_chosen_sort(spot, desk, client):
     client.force_login(desk.region)
     page = client.get("/inspections/records/", {"sort": "number"}).content.decode()
     assert "sort=number&page=2" in page
+
+
+def test_public_readers_filter_the_published_results(spot, desk, client):
+    spot.final_failure(batch_no="PUB1")
+    spot.final_failure(batch_no="PUB2", product="酸笋")
+    actions.do_publish_plan_results(desk.region, spot.plan)
+    url = f"/inspections/public/{spot.plan.pk}/"
+    by_product = client.get(url, {"q": "酸笋"}).content.decode()
+    assert "PUB2" in by_product and "PUB1" not in by_product
+    assert "PUB1" in client.get(url, {"conclusion": "fail"}).content.decode()
+    assert "没有符合条件的公布结果" in client.get(url, {"conclusion": "pass"}).content.decode()
+    # Unknown values are ignored, never an error; the totals stay those of the whole plan.
+    odd = client.get(url, {"conclusion": "maybe", "category": "<script>", "q": "x" * 500})
+    assert odd.status_code == 200 and "共抽查 2 批次" in odd.content.decode()
