@@ -2,6 +2,7 @@
 task and the regulator's home list the alarms in each viewer's scope only."""
 
 import datetime as dt
+import re
 from io import StringIO
 
 import pytest
@@ -90,6 +91,10 @@ def test_alarm_page_and_api_show_the_alarm(client, rising):
     client.force_login(rising.region)
     html = client.get(reverse("analytics:alarms")).content.decode()
     assert 'data-chart="cusum-1"' in html and "螺蛳粉" in html and "白砂糖" in html
+    # Each alarm links to its category's failed batches since monitoring began.
+    link = re.search(r'class="alarm-records" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert "product_category=%E8%9E%BA%E8%9B%B3%E7%B2%89" in link and "conclusion=fail" in link
+    assert client.get(link).status_code == 200
     body = client.get("/api/v1/analytics/alarms/").json()
     assert [a["product_category"] for a in body["alarms"]] == ["螺蛳粉"]
     assert body["alarms"][0]["recent_failure_rate"] == 25.0

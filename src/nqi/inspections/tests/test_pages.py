@@ -192,3 +192,15 @@ def test_public_readers_filter_the_published_results(spot, desk, client):
     # Unknown values are ignored, never an error; the totals stay those of the whole plan.
     odd = client.get(url, {"conclusion": "maybe", "category": "<script>", "q": "x" * 500})
     assert odd.status_code == 200 and "共抽查 2 批次" in odd.content.decode()
+
+
+def test_filters_the_form_does_not_show_are_kept_and_named(spot, desk, client):
+    number = spot.final_failure(batch_no="K1").number
+    client.force_login(desk.region)
+    page = client.get("/inspections/records/", {"product_category": "方便食品", "sampled_after": "2026-08-01",
+                                                "conclusion": "fail"}).content.decode()
+    assert number in page
+    assert '<input type="hidden" name="product_category" value="方便食品">' in page
+    assert '<input type="hidden" name="sampled_after" value="2026-08-01">' in page
+    assert "产品类别：<strong>方便食品</strong>" in page
+    assert number not in client.get("/inspections/records/", {"product_category": "食糖"}).content.decode()
