@@ -12,6 +12,7 @@ escalation) are the same as in actions.py. Calling it twice does nothing the sec
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 from dataclasses import dataclass
 
@@ -104,6 +105,61 @@ PLATFORMS = ("某电商平台旗舰店", "某直播电商店铺", "某社区团�
 # A problem the alarms should catch (invented, of a kind Guangxi's bulletins report): from July 2026 small
 # oil presses' peanut oil fails more often, mostly on aflatoxin B1 (土榨花生油), over the autumn.
 OIL_PROBLEM = dt.date(2026, 7, 1)
+
+
+# Measured values as a lab report writes them (the demo's test items).
+SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+
+
+def _number(text: str) -> float | None:
+    """'10⁵' -> 100000.0, '0.25' -> 0.25, '+10' -> 10.0; None if it is not a number."""
+    text = text.strip()
+    if text.startswith("10") and len(text) > 2 and all(c in "⁰¹²³⁴⁵⁶⁷⁸⁹" for c in text[2:]):
+        return 10.0 ** int(text[2:].translate(SUPERSCRIPT))
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _shown(value: float, like: str, unit: str) -> str:
+    """A measured value written as a lab report writes it: counts in scientific notation, else as many decimals
+    as the limit has (one more for small limits)."""
+    if unit.startswith("CFU"):
+        if value < 10:
+            return "<10"
+        exponent = len(str(int(value))) - 1
+        return f"{value / 10 ** exponent:.1f}×10{str(exponent).translate(str.maketrans('0123456789', '⁰¹²³⁴⁵⁶⁷⁸⁹'))}" \
+            if exponent >= 2 else f"{int(value)}"
+    # As many decimals as the limit has, and at least two significant digits.
+    decimals = len(like.split(".")[1]) if "." in like else 0
+    decimals = min(4, max(decimals, 1 - math.floor(math.log10(value)) if value > 0 else 0))
+    sign = "+" if like.startswith("+") else ""
+    return f"{sign}{value:.{decimals}f}"
+
+
+def measured_value(rng, limit: str, unit: str, failed: bool) -> str:
+    """A plausible measured value for a test item with the given limit: inside it when passed, outside when not."""
+    limit = limit.strip()
+    if limit in ("符合", "合格"):
+        return ("不" + limit) if failed else limit
+    if limit in ("0", "不得检出"):
+        return (str(rng.randint(2, 40)) if limit == "0" else "检出") if failed else "未检出"
+    if "~" in limit:
+        low, high = (float(x) for x in limit.split("~"))
+        value = high * rng.uniform(1.1, 1.5) if failed else rng.uniform(low + 0.2 * (high - low), high - 0.2 * (high - low))
+        return _shown(value, limit.split("~")[1], unit)
+    if limit[:1] in "≤≥":
+        bound = _number(limit[1:])
+        if bound is None:
+            return "不符合" if failed else "符合"
+        like = limit[1:].strip()
+        if limit[0] == "≤":
+            value = bound * (rng.uniform(1.2, 4.0) if failed else rng.uniform(0.05, 0.8))
+        else:
+            value = bound * (rng.uniform(0.5, 0.95) if failed else rng.uniform(1.05, 1.6))
+        return _shown(value, like, unit)
+    return "不符合" if failed else "符合"
 
 
 def pass_rate(product: Product, day: dt.date) -> float:
@@ -324,7 +380,7 @@ def _build(rng: random.Random, now: dt.datetime) -> dict:
                 break
             fail = item in record._failed
             items.append(TestItemResult(record=record, item=item, standard=standard, unit=unit, limit=limit,
-                                        measured="超出限值" if fail else "符合", sort_order=n,
+                                        measured=measured_value(rng, limit, unit, fail), sort_order=n,
                                         judgement=Judgement.FAIL if fail else Judgement.PASS))
         for n, item in enumerate(i for i in record._failed if i not in {x[0] for x in product.items}):
             items.append(TestItemResult(record=record, item=item, judgement=Judgement.FAIL, sort_order=20 + n))

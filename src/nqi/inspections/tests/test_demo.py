@@ -67,3 +67,29 @@ def test_demo_products_go_to_labs_qualified_for_them():
         for name in names:
             scope = " ".join(a.get("scope", "") for a in testing_labs[name].get("accreditations", []))
             assert scope, (industry, name)
+
+
+@pytest.mark.parametrize("limit, unit", [("≤10⁵", "CFU/g"), ("≤0.25", "g/100g"), ("≤3", "mg/g"), ("≥0.70", "MPa"),
+                                         ("≤0.01", "mg/L"), ("5~14", "%"), ("≤+10", "%"), ("≥42.5", "MPa")])
+def test_demo_measured_values_lie_inside_the_limit_when_passed_and_outside_when_failed(limit, unit):
+    def number(text):
+        if "×10" in text:
+            mantissa, exponent = text.split("×10")
+            return float(mantissa) * 10 ** int(exponent.translate(demo.SUPERSCRIPT))
+        return float(text.lstrip("<+"))
+
+    rng = random.Random(3)
+    for _ in range(50):
+        passed, failed = number(demo.measured_value(rng, limit, unit, False)), number(
+            demo.measured_value(rng, limit, unit, True))
+        if "~" in limit:
+            low, high = map(float, limit.split("~"))
+            assert low <= passed <= high and not low <= failed <= high
+        elif limit.startswith("≤"):
+            bound = demo._number(limit[1:])
+            assert passed <= bound < failed
+        else:
+            bound = demo._number(limit[1:])
+            assert failed < bound <= passed
+    assert demo.measured_value(rng, "不得检出", "/250g", False) == "未检出"
+    assert demo.measured_value(rng, "符合", "", True) == "不符合"
