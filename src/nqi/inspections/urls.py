@@ -22,6 +22,7 @@ urlpatterns = [
     path("mine/", views.my_results, name="my_results"),
     path("follow-ups/", views.follow_up_list, name="follow_up_list"),
     path("imports/new/", views.import_new, name="import_new"),
+    path("imports/template.xlsx", views.import_template, name="import_template"),
     path("imports/<int:pk>/", views.import_detail, name="import_detail"),
     path("imports/<int:pk>/preview/", views.import_preview, name="import_preview"),
     path("imports/<int:pk>/withdraw/", views.import_withdraw, name="import_withdraw"),

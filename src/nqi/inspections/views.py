@@ -37,6 +37,7 @@ from .choices import (
 )
 from .filters import FollowUpFilter, SamplingRecordFilter
 from .importing import FileFormatError, MappingError, preview_file
+from .importing.fields import FIELDS
 from .models import ImportJob, InspectionPlan
 from .scoping import (
     can_import,
@@ -640,6 +641,26 @@ def import_withdraw(request, pk):
         return redirect("inspections:import_detail", pk=job.pk)
     job.refresh_from_db()
     return import_detail(request, job.pk, withdraw_form=form)
+
+
+# The example row of the template: an invented batch, written the way bureaus write them.
+TEMPLATE_EXAMPLE = {
+    "seq": 1, "product_name": "袋装螺蛳粉", "product_category": "方便食品", "specification": "300g/袋",
+    "batch": "2026-03-01/20260301A", "trademark": "螺香阁", "manufacturer_name": "柳州某某食品有限公司",
+    "manufacturer_address": "广西柳州市柳南区某某路1号", "manufacturer_uscc": "", "sampled_unit": "柳州某某食品有限公司",
+    "sampled_unit_uscc": "", "city": "柳州市", "sampling_date": "2026-03-05", "stage": "生产",
+    "lab": "（承检机构名称）", "conclusion": "合格", "failed_items": "/", "remarks": "",
+}
+
+
+@login_required
+def import_template(request):
+    """An empty results sheet with the headers the importer knows (required ones marked *) and one example row."""
+    if not can_import(request.user):
+        raise PermissionDenied(_("只有监管人员可以导入抽查结果"))
+    headers = [field.label + ("*" if field.required else "") for field in FIELDS]
+    example = [TEMPLATE_EXAMPLE.get(field.key, "") for field in FIELDS]
+    return xlsx_response(_("抽查结果导入模板.xlsx"), _("抽查结果"), [example], headers)
 
 
 @login_required

@@ -512,3 +512,18 @@ def test_only_the_uploader_or_the_region_withdraws_an_import(client, desk, tmp_p
         actions.do_withdraw_import(desk.other_regulator, job, "x")
     assert SamplingRecord.objects.filter(import_job=job).count() == job.inserted > 0
     assert actions.do_withdraw_import(desk.region, job, "自治区统一更正") == job.inserted
+
+
+def test_the_downloadable_template_imports_as_it_is(client, desk, tmp_path):
+    client.force_login(desk.regulator)
+    assert 'id="import-template"' in client.get("/inspections/imports/new/").content.decode()
+    response = client.get("/inspections/imports/template.xlsx")
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    path = tmp_path / "template.xlsx"
+    path.write_bytes(response.content)
+    headers = next(load_workbook(path).active.iter_rows(max_row=1, values_only=True))
+    assert "产品名称*" in headers and "所在地市*" in headers and "备注" in headers
+    summary = run_import(path, "--dry-run")
+    assert (summary["data_rows"], summary["valid"], summary["rejected"]) == (1, 1, 0), summary
+    client.force_login(desk.enterprise_user)
+    assert client.get("/inspections/imports/template.xlsx").status_code == 403
