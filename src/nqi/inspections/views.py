@@ -359,8 +359,11 @@ def record_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("sort", None)
+    from nqi.analytics.aggregation import category_choices  # the dashboards' cached category menu
+
     context = {"filter": filterset, "page": page, "sort": sort, "query": query.urlencode(),
-               "cities": City.choices, "stages": Stage.choices, "statuses": RecordStatus.choices}
+               "cities": City.choices, "stages": Stage.choices, "statuses": RecordStatus.choices,
+               "categories": category_choices(request.user)}
     template = "inspections/_record_table.html" if request.htmx else "inspections/record_list.html"
     return render(request, template, context)
 

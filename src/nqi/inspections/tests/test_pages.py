@@ -200,7 +200,11 @@ def test_filters_the_form_does_not_show_are_kept_and_named(spot, desk, client):
     page = client.get("/inspections/records/", {"product_category": "方便食品", "sampled_after": "2026-08-01",
                                                 "conclusion": "fail"}).content.decode()
     assert number in page
-    assert '<input type="hidden" name="product_category" value="方便食品">' in page
+    # The category is in the menu (it has results), so the menu shows it; the dates have no control: kept hidden.
+    assert '<option value="方便食品" selected>' in page
     assert '<input type="hidden" name="sampled_after" value="2026-08-01">' in page
-    assert "产品类别：<strong>方便食品</strong>" in page
+    assert "抽样起：<strong>2026-08-01</strong>" in page
+    # A category the menu does not list is kept and named too.
+    other = client.get("/inspections/records/", {"product_category": "食糖"}).content.decode()
+    assert '<input type="hidden" name="product_category" value="食糖">' in other and "产品类别：<strong>食糖</strong>" in other
     assert number not in client.get("/inspections/records/", {"product_category": "食糖"}).content.decode()
