@@ -13,9 +13,14 @@
     options: { animation: false, scales: counts }
   });
   var lines = data("data-line");
+  // One colour per service line (Chart.js's own palette has seven and would repeat one); unclassified is grey.
+  var palette = ["#0b4f8a", "#e4572e", "#17a398", "#f3a712", "#7b2cbf", "#29a3e0", "#c2185b", "#5c946e", "#8d6e63"];
+  var colours = [], next = 0;
+  lines.forEach(function (l) { colours.push(l.line_id ? palette[next++ % palette.length] : "#adb5bd"); });
   new Chart(document.getElementById("chart-line"), {
     type: "doughnut",
-    data: { labels: lines.map(function (l) { return l.name; }), datasets: [{ data: lines.map(function (l) { return l.total; }) }] },
+    data: { labels: lines.map(function (l) { return l.name; }),
+      datasets: [{ data: lines.map(function (l) { return l.total; }), backgroundColor: colours }] },
     options: { animation: false, plugins: { legend: { position: "bottom" } } }
   });
   var cities = data("data-city");
