@@ -1048,7 +1048,7 @@ def run_deadlines(now=None) -> dict:
     today = _local_date(now)
     accepted = sum(do_accept_unchallenged(r, now) for r in
                    SamplingRecord.objects.filter(status=R.NOTIFIED, objection_due__lt=today).only("pk"))
-    overdue = FollowUp.objects.filter(status=FollowUpStatus.ORDERED, correction_due__lt=today).only("pk")
+    overdue = deadlines.overdue_corrections(FollowUp.objects.all(), today).only("pk")
     escalated = sum(do_escalate_overdue_follow_up(f, now) for f in overdue)
     return {"accepted": accepted, "escalated": escalated}
 

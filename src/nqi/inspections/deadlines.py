@@ -10,6 +10,8 @@ import datetime as dt
 
 from nqi.core import workdays
 
+from .choices import FollowUpStatus
+
 OBJECTION_DAYS = 15
 DEFAULT_CORRECTION_DAYS = 30
 
@@ -34,3 +36,8 @@ def objection_due(received_on: dt.date) -> dt.date:
 
 def correction_due(ordered_on: dt.date, days: int = DEFAULT_CORRECTION_DAYS) -> dt.date:
     return period_end(ordered_on, days)[0]
+
+
+def overdue_corrections(follow_ups, today: dt.date):
+    """The follow-ups (a queryset) still ordered to correct whose deadline has passed: no report came in time."""
+    return follow_ups.filter(status=FollowUpStatus.ORDERED, correction_due__lt=today)

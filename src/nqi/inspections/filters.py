@@ -2,11 +2,13 @@
 
 import django_filters
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from nqi.core.choices import City
 
 from .choices import Conclusion, Escalation, FollowUpStatus, PlanKind, RecordStatus, Stage
+from .deadlines import overdue_corrections
 from .models import FollowUp, SamplingRecord
 
 CONCLUSION_FILTER = [(Conclusion.PASS, Conclusion.PASS.label), (Conclusion.FAIL, Conclusion.FAIL.label),
@@ -65,6 +67,4 @@ class FollowUpFilter(django_filters.FilterSet):
                                Q(record__product_name__icontains=value))
 
     def by_overdue(self, queryset, name, value):
-        from django.utils import timezone
-
-        return queryset.filter(status=FollowUpStatus.ORDERED, correction_due__lt=timezone.localdate())
+        return overdue_corrections(queryset, timezone.localdate())

@@ -698,7 +698,8 @@ def public_plan(request, pk):
         return xlsx_response(_("%(n)s-抽查结果.xlsx") % {"n": plan.name}, _("抽查结果"), publication.rows(records),
                              publication.COLUMNS)
     stats = publication.stats(records)
-    categories = sorted(set(records.values_list("product_category", flat=True)) - {""})
+    categories = [c for c in records.values_list("product_category", flat=True).distinct().order_by("product_category")
+                  if c]
     # What a reader looks for: the failed batches, one product, one enterprise.
     conclusion = request.GET.get("conclusion", "")
     category = request.GET.get("category", "")

@@ -1,10 +1,10 @@
 """`{% inspection_todo %}`: the spot-check work waiting for a regulator, on the home page."""
 
 from django import template
-from django.db.models import Q
 from django.utils import timezone
 
 from nqi.inspections.choices import FollowUpStatus, ObjectionStatus, RecordStatus
+from nqi.inspections.deadlines import overdue_corrections
 from nqi.inspections.scoping import visible_follow_ups, visible_objections, visible_records
 
 register = template.Library()
@@ -18,9 +18,9 @@ def inspection_todo(context, limit=8):
     today = timezone.localdate()
     follow_ups = visible_follow_ups(user)
     to_recheck = follow_ups.filter(status=FollowUpStatus.REPORTED)
-    overdue = follow_ups.filter(status=FollowUpStatus.ORDERED, correction_due__lt=today)
-    waiting = list(follow_ups.filter(Q(pk__in=to_recheck.values("pk")) | Q(pk__in=overdue.values("pk")))
-                   .select_related("record").order_by("-status", "correction_due")[: limit + 1])
+    overdue = overdue_corrections(follow_ups, today)
+    # Reports to recheck first ("reported" sorts after "ordered"), then by deadline.
+    waiting = list((to_recheck | overdue).select_related("record").order_by("-status", "correction_due")[: limit + 1])
     return {
         "to_notify": visible_records(user).filter(status=RecordStatus.TESTED).count(),
         "to_arrange": visible_objections(user).filter(status=ObjectionStatus.REQUESTED).count(),
