@@ -21,8 +21,10 @@ import os
 import queue
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 
 from django.conf import settings
@@ -45,9 +47,9 @@ from .choices import (
     RecordSource,
     RecordStatus,
 )
-from .importing import FileFormatError, ImportParser, MappingError, ParsedRecord
+from .importing import FileFormatError, ImportParser, MappingError, RecordBatch
 from .importing.normalize import compact
-from .importing.parser import dedup_key
+from .importing.parser import mapped
 from .models import ImportJob, InspectionPlan, SamplingRecord, TestItemResult
 
 log = logging.getLogger(__name__)
@@ -133,15 +135,19 @@ CONSTANT_COLUMNS = (
 # Plain strings of the constant choices, looked up once rather than per row.
 PASS, FAIL = Conclusion.PASS.value, Conclusion.FAIL.value
 FINAL, IMPORTED = RecordStatus.FINAL.value, RecordSource.IMPORT.value
+# The ROW_COLUMNS whose values are always text (the others: ids or None, the date, the row number).
+_TEXT_COLUMNS = frozenset(ROW_COLUMNS) - {"lab_id", "sampling_date", "sampled_unit_id", "manufacturer_id", "source_row"}
 ITEM_COLUMNS = ("record_id", "item", "standard", "clause", "unit", "measured", "limit", "judgement", "sort_order")
 
 
-def parsed_dedup_key(record: ParsedRecord) -> str:
-    """`record_dedup_key` of a parsed row as 32 hex digits (what UUID(...).hex gives; both databases take it
-    for a UUID column), from the parser's own normalised key: parsed text holds single spaces only, so its
+def dedup_hex(keys: list[tuple[str, str, str, dt.date]]) -> list[str]:
+    """`record_dedup_key` as 32 hex digits (what UUID(...).hex gives; both databases take it for a UUID
+    column), from the parser's normalised keys (parser.dedup_key): parsed text holds single spaces only, so its
     replace() equals the model's split/join. A test holds the two together."""
-    maker, product, batch, day = dedup_key(record)
-    return hashlib.sha1(f"{maker}\x1f{product}\x1f{batch}\x1f{day.isoformat()}".encode()).hexdigest()[:32]
+    days = mapped(dt.date.isoformat, [day for *_names, day in keys])
+    sha1 = hashlib.sha1
+    return [sha1(f"{maker}\x1f{product}\x1f{batch}\x1f{day}".encode()).hexdigest()[:32]
+            for (maker, product, batch, _day), day in zip(keys, days, strict=True)]
 
 
 def copy_text(value) -> str:
@@ -165,23 +171,9 @@ def copy_line(values: tuple) -> str:
     return "\t".join(map(copy_text, values))
 
 
-# Positions in ROW_COLUMNS of the values that are not text: ids, the sampling date, the row number.
-_NOT_TEXT = tuple(ROW_COLUMNS.index(c) for c in
-                  ("lab_id", "sampling_date", "sampled_unit_id", "manufacturer_id", "source_row"))
-
-
-def row_line(values: tuple) -> str:
-    """copy_line for the ROW_COLUMNS values of RowBuilder.values, twice as fast (it runs once per imported
-    row): parsed text practically never holds a tab, newline or backslash, so the text is joined as it is and
-    only escaped value by value when the joined line shows it must be. A test holds the two equal."""
-    texts = list(values)
-    for i in _NOT_TEXT:
-        texts[i] = copy_text(values[i])
-    line = "\t".join(texts)
-    if (line.count("\\") != values.count(None) or line.count("\t") != len(texts) - 1
-            or "\n" in line or "\r" in line or "\x00" in line):
-        return copy_line(values)
-    return line
+def cut(values: list[str], length: int) -> list[str]:
+    """A text column cut to the database column's length (rarely needed: the column itself when it fits)."""
+    return values if max(map(len, values), default=0) <= length else [value[:length] for value in values]
 
 
 @dataclass(slots=True)
@@ -206,9 +198,12 @@ class PreparedBatch:
 
 
 class RowBuilder:
-    """Turns parsed rows into the column values of imported records without touching the database, so that
-    it runs in the parsing child process (parse_in_child) as well as in the importer itself. Foreign keys
-    come from the Resolver's dictionaries, loaded before the child is forked."""
+    """Turns batches of parsed rows into the column values of imported records without touching the
+    database, so that it runs in the parsing child process (parse_in_child) as well as in the importer itself.
+    Foreign keys come from the Resolver's dictionaries, loaded before the child is forked.
+
+    It works a column at a time: each column's values are looked up or converted once per distinct value and
+    joined into COPY lines by str.join, so the per-row work is done by CPython's C loops, not by Python code."""
 
     def __init__(self, *, resolver: Resolver, plan_kind: str, job_id: int | None, publish: bool, now,
                  as_text: bool):
@@ -224,51 +219,84 @@ class RowBuilder:
         self.constant_text = "\t" + copy_line(tuple(self.constants[c] for c in CONSTANT_COLUMNS))
         self._keys: dict[tuple, tuple] = {}  # one object per rollup key: pickled once per batch
 
-    def values(self, r: ParsedRecord, key: str) -> tuple[tuple, bool]:
-        """The ROW_COLUMNS values of one parsed row, and whether its manufacturer is a platform enterprise."""
-        resolver = self.resolver
-        maker_id, size = resolver.enterprise(r.manufacturer_uscc)
-        unit_id = resolver.enterprise(r.sampled_unit_uscc)[0]
-        if unit_id is None and maker_id and (r.stage == "production" or r.sampled_unit == r.manufacturer_name):
-            unit_id = maker_id
-        return (
-            f"IM{self.token}{r.row:07d}", resolver.lab(r.lab), r.lab[:200], r.stage, r.city_code, r.sampling_date,
-            unit_id, (r.sampled_unit or r.manufacturer_name)[:200], r.sampled_unit_uscc, maker_id,
-            r.manufacturer_name[:200], r.manufacturer_uscc, r.manufacturer_address[:200], size, r.product_name[:120],
-            r.product_category[:60], r.specification[:120], r.trademark[:60], r.batch[:120],
-            PASS if r.passed else FAIL, "、".join(r.failed_items)[:500], r.row, r.remarks[:300], key,
-        ), maker_id is not None
+    def columns(self, batch: RecordBatch) -> dict[str, list]:
+        """The ROW_COLUMNS values of a batch, column by column."""
+        c, resolver = batch.columns, self.resolver
+        makers = mapped(resolver.enterprise, c["manufacturer_uscc"])  # (id, size) of platform enterprises
+        maker_ids = [pk for pk, _size in makers]
+        unit_ids = mapped(lambda code: resolver.enterprise(code)[0], c["sampled_unit_uscc"])
+        if any(maker_ids):  # a maker that sampled at its own works is the sampled unit too
+            unit_ids = [maker if unit is None and maker and (stage == "production" or unit_name == maker_name)
+                        else unit for unit, maker, stage, unit_name, maker_name in zip(
+                            unit_ids, maker_ids, c["stage"], c["sampled_unit"], c["manufacturer_name"], strict=True)]
+        return {
+            "number": [f"IM{self.token}{row:07d}" for row in batch.rows],
+            "lab_id": mapped(resolver.lab, c["lab"]),
+            "lab_name": cut(c["lab"], 200),
+            "stage": c["stage"],
+            "city": c["city_code"],
+            "sampling_date": c["sampling_date"],
+            "sampled_unit_id": unit_ids,
+            "sampled_unit_name": cut([unit or maker for unit, maker in zip(c["sampled_unit"], c["manufacturer_name"],
+                                                                           strict=True)], 200),
+            "sampled_unit_uscc": c["sampled_unit_uscc"],
+            "manufacturer_id": maker_ids,
+            "manufacturer_name": cut(c["manufacturer_name"], 200),
+            "manufacturer_uscc": c["manufacturer_uscc"],
+            "manufacturer_address": cut(c["manufacturer_address"], 200),
+            "enterprise_size": [size for _pk, size in makers],
+            "product_name": cut(c["product_name"], 120),
+            "product_category": cut(c["product_category"], 60),
+            "specification": cut(c["specification"], 120),
+            "trademark": cut(c["trademark"], 60),
+            "batch_no": cut(c["batch"], 120),
+            "conclusion": [PASS if ok else FAIL for ok in c["passed"]],
+            "failed_items_text": mapped(lambda names: "、".join(names)[:500], c["failed_items"]),
+            "source_row": batch.rows,
+            "remarks": cut(c["remarks"], 300),
+            "dedup_key": dedup_hex(batch.keys),
+        }
 
-    def prepare(self, batch: list[ParsedRecord]) -> PreparedBatch:
-        prepared = PreparedBatch([], [], [], "", [], {}, [], [], [], [])
-        interned, tally, kind, lines = self._keys, prepared.tally, self.plan_kind, []
-        constant_text = self.constant_text
-        for index, r in enumerate(batch):
-            key = parsed_dedup_key(r)
-            values, linked = self.values(r, key)
-            day = r.sampling_date
-            # rollups.key_for, inlined (one call less per row)
-            rollup_key = (day.replace(day=1), values[15], r.city_code, r.stage, values[13] or "", kind, "")
-            rollup_key = interned.setdefault(rollup_key, rollup_key)
-            counts = tally.get(rollup_key)
-            if counts is None:
-                counts = tally[rollup_key] = [0, 0, 0]
-            counts[0] += 1
-            counts[1 if r.passed else 2] += 1
-            prepared.source_rows.append(r.row)
-            prepared.keys.append(key)
-            prepared.years.append(day.year)
-            if self.as_text:
-                lines.append(row_line(values) + constant_text)
+    def lines(self, columns: dict[str, list]) -> str:
+        """The batch as COPY text, a line per row: ROW_COLUMNS then CONSTANT_COLUMNS."""
+        texts = []
+        for name in ROW_COLUMNS:
+            values = columns[name]
+            if name == "source_row":
+                texts.append(list(map(str, values)))
             else:
-                prepared.values.append(values)
-            prepared.tally_keys.append(rollup_key)
-            prepared.passed.append(r.passed)
-            prepared.linked.append(linked)
-            if r.failed_items:
-                prepared.failed.append((index, r.failed_items))
-        prepared.lines = "\n".join(lines)
-        return prepared
+                texts.append(values if name in _TEXT_COLUMNS else mapped(copy_text, values))
+        rows = list(map("\t".join, zip(*texts, strict=True)))
+        # Parsed text practically never holds a tab, newline, carriage return, NUL or backslash: the lines are
+        # joined as they are, unless the text shows one, and then every value is escaped (a test holds both).
+        body = "\n".join(rows)
+        nulls = sum(values.count(None) for name, values in columns.items() if name not in _TEXT_COLUMNS)
+        if (body.count("\\") != nulls or body.count("\t") != len(rows) * (len(texts) - 1)
+                or body.count("\n") != len(rows) - 1 or "\r" in body or "\x00" in body):
+            rows = list(map(copy_line, zip(*(columns[name] for name in ROW_COLUMNS), strict=True)))
+        return (self.constant_text + "\n").join(rows) + self.constant_text if rows else ""
+
+    def prepare(self, batch: RecordBatch) -> PreparedBatch:
+        columns = self.columns(batch)
+        passed, days = batch.columns["passed"], batch.columns["sampling_date"]
+        interned, kind = self._keys, self.plan_kind
+        # rollups.key_for, a column at a time
+        tally_keys = [interned.setdefault(key, key) for key in zip(
+            mapped(lambda day: day.replace(day=1), days), columns["product_category"], columns["city"],
+            columns["stage"], [size or "" for size in columns["enterprise_size"]], repeat(kind, len(days)),
+            repeat("", len(days)), strict=True)]
+        tally: dict[tuple, list[int]] = {}
+        for (key, ok), number in Counter(zip(tally_keys, passed, strict=True)).items():
+            counts = tally.setdefault(key, [0, 0, 0])
+            counts[0] += number
+            counts[1 if ok else 2] += number
+        return PreparedBatch(
+            source_rows=batch.rows, keys=columns["dedup_key"], years=mapped(lambda day: day.year, days),
+            lines=self.lines(columns) if self.as_text else "",
+            values=[] if self.as_text else list(zip(*(columns[name] for name in ROW_COLUMNS), strict=True)),
+            tally=tally, tally_keys=tally_keys, passed=passed,
+            linked=[pk is not None for pk in columns["manufacturer_id"]],
+            failed=[(index, names) for index, names in enumerate(batch.columns["failed_items"]) if names])
 
 
 class BatchWriter:
@@ -490,28 +518,6 @@ def prefetch(items: Iterator, depth: int, interrupt: Callable[[], None] | None =
         worker.join()
 
 
-def _batched(records: Iterator[ParsedRecord], batch_size: int) -> Iterator[list[ParsedRecord]]:
-    batch: list[ParsedRecord] = []
-    try:
-        for record in records:
-            batch.append(record)
-            if len(batch) >= batch_size:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
-    finally:
-        close = getattr(records, "close", None)
-        if close is not None:
-            close()
-
-
-def read_ahead(records: Iterator[ParsedRecord], batch_size: int, depth: int = 4) -> Iterator[list[ParsedRecord]]:
-    """Batches of `records`, parsed in a second thread while this one waits for the database (see prefetch).
-    At most `depth` batches are held."""
-    return prefetch(_batched(records, batch_size), depth)
-
-
 # Files at least this big are parsed in a forked child process (see parse_in_child); smaller ones in a thread.
 CHILD_PARSE_MIN_BYTES = int(os.environ.get("NQI_IMPORT_CHILD_PARSE_MIN_BYTES", 4 * 1024 * 1024))
 
@@ -541,16 +547,10 @@ def parse_in_child(parser, batch_size: int, progress: ProgressCallback | None = 
             def report(done, total):
                 sender.send(("progress", done, total))
 
-            batch: list[ParsedRecord] = []
-            size = min(batch_size, FIRST_BATCH_SIZE)  # the database waits for the first batch: keep it short
-            for record in parser.records(progress=report if progress is not None else None):
-                batch.append(record)
-                if len(batch) >= size:
-                    sender.send(("batch", prepare(batch) if prepare else batch))
-                    batch, size = [], batch_size
-                    gc.collect(1)
-            if batch:
+            for batch in parser.record_batches(batch_size, first_size=min(batch_size, FIRST_BATCH_SIZE),
+                                               progress=report if progress is not None else None):
                 sender.send(("batch", prepare(batch) if prepare else batch))
+                gc.collect(1)
             sender.send(("summary", parser.summary))
         except BaseException as exc:  # noqa: BLE001 - everything goes back to the importer
             try:
@@ -593,11 +593,11 @@ def parse_in_child(parser, batch_size: int, progress: ProgressCallback | None = 
 
 def _batches(parser, batch_size: int, progress: ProgressCallback | None, prepare) -> Iterator[PreparedBatch]:
     """The parser's records in prepared batches: parsed and prepared in a child process for big files where
-    fork exists, else parsed in a thread and prepared here."""
+    fork exists, else parsed in a thread (while this one waits for the database) and prepared here."""
     big = parser.path.stat().st_size >= CHILD_PARSE_MIN_BYTES
     if big and "fork" in multiprocessing.get_all_start_methods():
         return parse_in_child(parser, batch_size, progress, prepare)
-    return map(prepare, read_ahead(parser.records(progress=progress), batch_size))
+    return map(prepare, prefetch(parser.record_batches(batch_size, progress=progress), depth=4))
 
 
 def import_results(path, *, plan: InspectionPlan | None = None, plan_kind: str = PlanKind.PROVINCIAL,

@@ -4,7 +4,7 @@
 
     with ImportParser(path, mapping={3: "city"}) as parser:   # mapping: optional user override
         for record in parser.records(progress=callback):        # streams ParsedRecord
-            ...
+            ...                                                 # (or record_batches(10000): column-wise)
         parser.summary.to_json()                                # counts, errors, mapping, unknown columns
 
 `preview_file(path)` gives what the upload page shows before importing; `parse_file(path)` returns
@@ -19,6 +19,7 @@ from .parser import (
     ImportSummary,
     MappingError,
     ParsedRecord,
+    RecordBatch,
     RowError,
     RowOutcome,
     dedup_key,
@@ -29,6 +30,6 @@ from .readers import FileFormatError, detect_format, open_reader
 
 __all__ = [
     "FIELDS", "FIELDS_BY_KEY", "REQUIRED_KEYS", "ColumnInfo", "DuplicateRow", "Field", "FileFormatError",
-    "ImportParser", "ImportSummary", "MappingError", "ParsedRecord", "RowError", "RowOutcome", "dedup_key",
+    "ImportParser", "ImportSummary", "MappingError", "ParsedRecord", "RecordBatch", "RowError", "RowOutcome", "dedup_key",
     "detect_format", "match_header", "open_reader", "parse_file", "preview_file",
 ]

@@ -3,6 +3,7 @@
 import csv
 import datetime as dt
 import json
+from dataclasses import replace
 
 import pytest
 from openpyxl import Workbook
@@ -86,6 +87,21 @@ def test_messy_xlsx_matches_truth(tmp_path):
     assert summary.format == "xlsx" and summary.sheet == "抽查结果"
     assert_matches_truth(summary, sheet)
     assert all(isinstance(record.sampling_date, dt.date) for record in records)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_record_batches_give_what_records_gives(tmp_path, fmt):
+    """The importer reads the sheet column by column; the rows, rejects, duplicates and notes are the same."""
+    write = samples.write_csv if fmt == "csv" else samples.write_xlsx
+    sheet = write(tmp_path / f"results.{fmt}", 1500, seed=13, bad_share=0.1, duplicate_share=0.05)
+    records, by_row = parse_file(sheet.path)
+    with ImportParser(sheet.path) as parser:
+        batches = list(parser.record_batches(400, first_size=50))
+    assert [len(batch.rows) <= 400 for batch in batches] == [True] * len(batches) and len(batches[0]) <= 50
+    assert [record for batch in batches for record in batch.records()] == [replace(r, seq="") for r in records]
+    assert [key for batch in batches for key in batch.keys] == [dedup_key(r) for r in records]
+    assert parser.summary == by_row
+    assert_matches_truth(parser.summary, sheet)
 
 
 def test_every_bad_row_kind_is_rejected_with_its_reason(tmp_path):
