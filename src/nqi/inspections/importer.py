@@ -183,9 +183,10 @@ class PreparedBatch:
     source_rows: list[int]
     keys: list[str]  # dedup keys, hex
     years: list[int]  # sampling year of each row: its plan when the import creates plans per year
-    # The rows: for COPY, one text with a line per row (ROW_COLUMNS then CONSTANT_COLUMNS, lines joined by
-    # newlines: one string crosses the pipe from the child far faster than thousands); else ROW_COLUMNS tuples.
-    lines: str
+    # The rows: for COPY, UTF-8 text with a line per row (ROW_COLUMNS then CONSTANT_COLUMNS, lines joined by
+    # newlines: one bytes object crosses the pipe from the child far faster than thousands of objects, and goes
+    # to the database as it is); else ROW_COLUMNS tuples.
+    lines: bytes
     values: list[tuple]
     tally: dict[tuple, list[int]]  # rollup counts of the whole batch: key -> [batches, passed, failed]
     tally_keys: list[tuple]  # each row's rollup key, to take a duplicate back out of the tally
@@ -292,7 +293,7 @@ class RowBuilder:
             counts[1 if ok else 2] += number
         return PreparedBatch(
             source_rows=batch.rows, keys=columns["dedup_key"], years=mapped(lambda day: day.year, days),
-            lines=self.lines(columns) if self.as_text else "",
+            lines=self.lines(columns).encode() if self.as_text else b"",
             values=[] if self.as_text else list(zip(*(columns[name] for name in ROW_COLUMNS), strict=True)),
             tally=tally, tally_keys=tally_keys, passed=passed,
             linked=[pk is not None for pk in columns["manufacturer_id"]],
@@ -391,11 +392,11 @@ class BatchWriter:
         """COPY the kept rows, each under its year's plan; the ids come from the table's sequence, and the
         failed items' records are found again by their dedup keys (a few per batch)."""
         if len(keep) == len(batch) and len(plans) == 1:  # the usual case: the whole text, one plan
-            prefix = f"{next(iter(plans.values()))}\t"
-            data = prefix + batch.lines.replace("\n", "\n" + prefix) + "\n"
+            prefix = b"%d\t" % next(iter(plans.values()))
+            data = prefix + batch.lines.replace(b"\n", b"\n" + prefix) + b"\n"
         else:
-            lines, years = batch.lines.split("\n"), batch.years
-            data = "".join([f"{plans[years[i]]}\t{lines[i]}\n" for i in keep])
+            lines, years = batch.lines.split(b"\n"), batch.years
+            data = b"".join([b"%d\t%s\n" % (plans[years[i]], lines[i]) for i in keep])
         with connection.cursor() as cursor:
             raw = cursor.cursor  # the psycopg cursor under Django's wrapper
             with raw.copy(f"COPY {SamplingRecord._meta.db_table} (plan_id, {', '.join(ROW_COLUMNS + CONSTANT_COLUMNS)}) "

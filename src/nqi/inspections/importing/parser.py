@@ -294,6 +294,7 @@ _CONVERTERS: dict[str, Callable[[object, str], object]] = {
     "sampled_unit_uscc": _as_uscc, "stage": _as_stage, "failed_items": _as_items,
 }
 _EMPTY = {"failed_items": ()}
+_SPACING = re.compile(r"  |[\t\n\r]").search  # what clean_text would collapse in ASCII text
 _NOTE_START = re.compile(r"^(注|备注|说明|附|制表|填表|填报|审核|数据来源|合计|小计|总计|共计|以下空白|签字|盖章|负责人|联系人|联系电话)")
 
 
@@ -705,8 +706,13 @@ class ImportParser:
             if attr == "seq":  # the sheet's own numbering: not stored
                 continue
             raw_column = by_position[position]
-            values, bad = {}, set()
-            for raw in set(raw_column):
+            values, bad, distinct = {}, set(), set(raw_column)
+            if spec[2] is _as_text:  # plain ASCII text (batch numbers: one per row) is its own clean value
+                plain = [raw for raw in distinct if type(raw) is str and raw.isascii() and raw == raw.strip()
+                         and raw not in norm.NULL_MARKERS and not _SPACING(raw)]
+                values.update(zip(plain, plain, strict=True))
+                distinct.difference_update(plain)
+            for raw in distinct:
                 values[raw], error, _text = cached_result(raw) or _convert_cell(raw, spec, cache)
                 if error is not None:
                     bad.add(raw)
@@ -724,12 +730,18 @@ class ImportParser:
                 raise AssertionError("a row with a rejected cell became a record")
         keys = list(zip(_squeezed(columns["manufacturer_name"]), _squeezed(columns["product_name"]),
                         _squeezed(columns["batch"]), columns["sampling_date"], strict=True))
+        hashes = list(map(hash, keys))
+        unique = set(hashes)
+        if not troubled and len(unique) == count and seen.keys().isdisjoint(unique):  # the usual case: all new
+            seen.update(zip(hashes, numbers, strict=True))
+            summary.data_rows += count
+            summary.valid += count
+            return RecordBatch(numbers, columns, keys)
         kept = []
         max_errors = self.max_errors
-        for i, key in enumerate(keys):
+        for i, key_hash in enumerate(hashes):
             if i in troubled:
                 continue
-            key_hash = hash(key)
             first = seen.get(key_hash)
             if first is None:
                 seen[key_hash] = numbers[i]

@@ -89,11 +89,13 @@ def test_messy_xlsx_matches_truth(tmp_path):
     assert all(isinstance(record.sampling_date, dt.date) for record in records)
 
 
-@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_record_batches_give_what_records_gives(tmp_path, fmt):
-    """The importer reads the sheet column by column; the rows, rejects, duplicates and notes are the same."""
+@pytest.mark.parametrize(("fmt", "bad_share", "duplicate_share"), [
+    ("csv", 0.1, 0.05), ("xlsx", 0.1, 0.05), ("csv", 0, 0.05), ("csv", 0, 0)])
+def test_record_batches_give_what_records_gives(tmp_path, fmt, bad_share, duplicate_share):
+    """The importer reads the sheet column by column; the rows, rejects, duplicates and notes are the same,
+    with bad rows or without, with repeated rows (also across batches) or none."""
     write = samples.write_csv if fmt == "csv" else samples.write_xlsx
-    sheet = write(tmp_path / f"results.{fmt}", 1500, seed=13, bad_share=0.1, duplicate_share=0.05)
+    sheet = write(tmp_path / f"results.{fmt}", 1500, seed=13, bad_share=bad_share, duplicate_share=duplicate_share)
     records, by_row = parse_file(sheet.path)
     with ImportParser(sheet.path) as parser:
         batches = list(parser.record_batches(400, first_size=50))
@@ -102,6 +104,17 @@ def test_record_batches_give_what_records_gives(tmp_path, fmt):
     assert [key for batch in batches for key in batch.keys] == [dedup_key(r) for r in records]
     assert parser.summary == by_row
     assert_matches_truth(parser.summary, sheet)
+
+
+def test_a_clean_batch_still_finds_a_row_repeated_from_an_earlier_batch(tmp_path):
+    rows = [good_row(n, 标称生产企业名称=f"柳州市螺香食品有限公司第{n}分厂") for n in range(1, 121)]
+    rows.append(good_row(121, 标称生产企业名称="柳州市螺香食品有限公司 第5分厂"))  # row 6 again (row 1 is the header)
+    path = write_csv(tmp_path / "clean.csv", [HEADER, *rows])
+    with ImportParser(path) as parser:
+        batches = list(parser.record_batches(50))
+    assert [len(batch) for batch in batches] == [50, 50, 20]
+    assert parser.summary.valid == 120 and [(d.row, d.first_row) for d in parser.summary.duplicate_rows] == [(122, 6)]
+    assert parser.summary == parse_file(path)[1]
 
 
 def test_every_bad_row_kind_is_rejected_with_its_reason(tmp_path):
