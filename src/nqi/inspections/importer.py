@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
 
+import psycopg
 from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone
@@ -137,6 +138,7 @@ PASS, FAIL = Conclusion.PASS.value, Conclusion.FAIL.value
 FINAL, IMPORTED = RecordStatus.FINAL.value, RecordSource.IMPORT.value
 # The ROW_COLUMNS whose values are always text (the others: ids or None, the date, the row number).
 _TEXT_COLUMNS = frozenset(ROW_COLUMNS) - {"lab_id", "sampling_date", "sampled_unit_id", "manufacturer_id", "source_row"}
+DEDUP_CONSTRAINT = next(c.name for c in SamplingRecord._meta.constraints if tuple(c.fields) == ("dedup_key",))
 ITEM_COLUMNS = ("record_id", "item", "standard", "clause", "unit", "measured", "limit", "judgement", "sort_order")
 
 
@@ -322,31 +324,52 @@ class BatchWriter:
     def flush(self, batch: PreparedBatch) -> None:
         if not batch:
             return
-        existing = self._existing(batch.keys)
-        keep = range(len(batch))
-        if existing:  # rare: the rows already stored leave the batch and its tally
-            keep = []
-            for i, key in enumerate(batch.keys):
-                if key not in existing:
-                    keep.append(i)
-                    continue
-                self.db_duplicates += 1
-                self.delta.count(batch.tally_keys[i], PASS if batch.passed[i] else FAIL, -1)
-                if len(self.db_duplicate_rows) < MAX_REPORTED:
-                    n = batch.source_rows[i]
-                    self.db_duplicate_rows.append({
-                        "row": n, "message": _("第%(n)s行已在数据库中（生产企业、产品、批号、抽样日期相同），已跳过") % {
-                            "n": n}})
+        if self.use_copy and not self.dry_run and self._copy_if_all_new(batch):
+            keep = range(len(batch))
+        else:
+            keep = self._new_rows(batch)
+            if not self.dry_run and keep:
+                plans = {year: self.chooser.for_year(year).pk for year in {batch.years[i] for i in keep}}
+                if self.use_copy:
+                    self._copy(batch, keep, plans)
+                else:
+                    self._bulk_create(batch, keep, plans)
         self.delta.merge(batch.tally)
         self.inserted += len(keep)
         self.linked += sum(batch.linked[i] for i in keep)
-        if self.dry_run or not keep:
-            return
-        plans = {year: self.chooser.for_year(year).pk for year in {batch.years[i] for i in keep}}
-        if self.use_copy:
-            self._copy(batch, keep, plans)
-        else:
-            self._bulk_create(batch, keep, plans)
+
+    def _copy_if_all_new(self, batch: PreparedBatch) -> bool:
+        """COPY the whole batch, betting that none of its rows is stored yet (a first import): the unique dedup
+        key is the check, with no lookup before. If a row is already there, the batch is undone (a savepoint)
+        and False returned, for the rows to be sorted out. A concurrent import of the same rows waits for the
+        other to finish and then finds them stored."""
+        plans = {year: self.chooser.for_year(year).pk for year in set(batch.years)}  # outside the savepoint
+        try:
+            with transaction.atomic():
+                self._copy(batch, range(len(batch)), plans)
+        except psycopg.errors.UniqueViolation as exc:
+            if exc.diag.constraint_name != DEDUP_CONSTRAINT:
+                raise
+            return False
+        return True
+
+    def _new_rows(self, batch: PreparedBatch) -> list[int] | range:
+        """The rows of the batch not stored yet; those stored leave its tally and are reported."""
+        existing = self._existing(batch.keys)
+        if not existing:
+            return range(len(batch))
+        keep = []
+        for i, key in enumerate(batch.keys):
+            if key not in existing:
+                keep.append(i)
+                continue
+            self.db_duplicates += 1
+            self.delta.count(batch.tally_keys[i], PASS if batch.passed[i] else FAIL, -1)
+            if len(self.db_duplicate_rows) < MAX_REPORTED:
+                n = batch.source_rows[i]
+                self.db_duplicate_rows.append({
+                    "row": n, "message": _("第%(n)s行已在数据库中（生产企业、产品、批号、抽样日期相同），已跳过") % {"n": n}})
+        return keep
 
     def _existing(self, keys) -> set[str]:
         """The keys (hex) already stored."""
@@ -620,6 +643,11 @@ def import_results(path, *, plan: InspectionPlan | None = None, plan_kind: str =
         if parser.problem:
             raise MappingError(parser.problem)
         with transaction.atomic():
+            if connection.vendor == "postgresql" and not dry_run:
+                # The foreign keys of each batch are checked right after its COPY, while the parser prepares
+                # the next batch, instead of all at commit with nothing else left to do (a third of the time).
+                with connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             writer = BatchWriter(chooser=PlanChooser(plan, plan_kind, source_name, actor, dry_run),
                                  resolver=Resolver(), job=job, publish=publish, dry_run=dry_run, now=now)
             for batch in _batches(parser, batch_size, progress, writer.builder.prepare):

@@ -665,7 +665,8 @@ class ImportParser:
     def record_batches(self, size: int, *, first_size: int | None = None, progress: ProgressCallback | None = None,
                        progress_every: int = PROGRESS_EVERY) -> Iterator[RecordBatch]:
         """The rows records() streams, in batches of the valid, first-seen rows of each `size` data rows
-        (`first_size` for the first). Values are converted a column at a time, once per distinct cell; rows
+        (`first_size` for the first, twice as many for the next, and so on up to `size`: the database
+        waiting for the first batch gets one soon, and always has the next one before it is done). Values are converted a column at a time, once per distinct cell; rows
         with a problem go through the row-by-row checks, so the summary is exactly records()'s."""
         if self.problem:
             raise MappingError(self.problem)
@@ -684,7 +685,7 @@ class ImportParser:
                     batch = self._evaluate_columns(chunk, seen)
                     if batch:
                         yield batch
-                    count = size
+                    count = min(size, count * 2)
             self.summary.finished = True
         finally:
             self.reader.close()
