@@ -12,7 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import connection, transaction
 from openpyxl import load_workbook
 
 from nqi.accounts.choices import OrgKind
@@ -559,3 +559,50 @@ def test_the_downloadable_template_imports_as_it_is(client, desk, tmp_path):
     assert (summary["data_rows"], summary["valid"], summary["rejected"]) == (1, 1, 0), summary
     client.force_login(desk.enterprise_user)
     assert client.get("/inspections/imports/template.xlsx").status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_imports_of_one_file_at_once_add_it_once(tmp_path):
+    """The second import waits on the first one's rows, then finds them stored and skips them."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writer at a time")
+    sheet = samples.write_csv(tmp_path / "r.csv", 60, seed=9)
+    imported, failures = threading.Event(), []
+    release = threading.Event()
+    summaries = {}
+
+    def first():
+        try:
+            with transaction.atomic():  # held open until the second import is waiting
+                summaries["first"] = importer.import_results(sheet.path, plan_kind=PlanKind.CITY)
+                imported.set()
+                release.wait(10)
+        except Exception as exc:  # noqa: BLE001 - reported by the test
+            failures.append(exc)
+        finally:
+            imported.set()
+            connection.close()
+
+    def second():
+        try:
+            summaries["second"] = importer.import_results(sheet.path, plan_kind=PlanKind.CITY)
+        except Exception as exc:  # noqa: BLE001
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first)]
+    threads[0].start()
+    assert imported.wait(30)
+    threads.append(threading.Thread(target=second))
+    threads[1].start()
+    threads[1].join(1)
+    assert threads[1].is_alive()  # waiting for the first import's rows
+    release.set()
+    for thread in threads:
+        thread.join(30)
+    assert not failures
+    assert summaries["first"]["inserted"] == sheet.expected_valid
+    assert summaries["second"]["inserted"] == 0 and summaries["second"]["db_duplicates"] == sheet.expected_valid
+    assert SamplingRecord.objects.count() == sheet.expected_valid
+    assert rollup_totals()[0] == sheet.expected_valid
