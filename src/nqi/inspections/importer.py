@@ -1,12 +1,13 @@
 """Writes a parsed results file into the database: sampling records + failed test items + rollup, in one
 transaction, in batches.
 
-The parser (nqi.inspections.importing) streams valid, first-seen rows. Each batch is turned into record
-rows with foreign keys resolved from dictionaries loaded once (enterprise by credit code, lab by name) and,
-on PostgreSQL, formatted as COPY text (RowBuilder; in the parsing child process for big files), then checked
-against the records already stored (the dedup key is a unique column, so a re-import adds nothing) and
-written, each row under its year's plan (BatchWriter): COPY on PostgreSQL, bulk_create elsewhere. Any
-exception leaves the database as it was.
+The parser (nqi.inspections.importing) gives the valid, first-seen rows in column-wise batches. Each batch is
+turned into record rows a column at a time, with foreign keys resolved from dictionaries loaded once
+(enterprise by credit code, lab by name), and on PostgreSQL formatted as COPY text (RowBuilder; in the parsing
+child process for big files). Then it is written, each row under its year's plan (BatchWriter): on PostgreSQL
+one COPY, undone to a savepoint when the unique dedup key finds a row already stored, and then only the new
+rows; elsewhere the stored rows are looked up first and the rest go in by bulk_create. So a re-import adds
+nothing. Any exception leaves the database as it was.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ from .models import ImportJob, InspectionPlan, SamplingRecord, TestItemResult
 log = logging.getLogger(__name__)
 
 FIRST_BATCH_SIZE = 1000  # from the parsing child: the sooner the database has work, the sooner it is done
-BATCH_SIZE = 10000  # rows per dedup probe and COPY: fewer round trips; four batches read ahead stay a few MB
+BATCH_SIZE = 10000  # sheet rows per COPY (and per look-up of stored rows): few round trips, a few MB held
 MAX_REPORTED = 5000
 ProgressCallback = Callable[[int, int | None], None]
 
