@@ -1147,6 +1147,7 @@ def do_withdraw_import(actor, job, reason, at=None) -> int:
         deleted = cursor.rowcount
     rollups.apply(delta)
     rollups.drop_empty()
+    rollups.refresh_alarms_after_commit()
     at = at or timezone.now()
     job.status = ImportStatus.WITHDRAWN
     job.summary = {**job.summary, "withdrawn": {"at": at.isoformat(), "by": actor.pk, "reason": reason,

@@ -655,6 +655,8 @@ def import_results(path, *, plan: InspectionPlan | None = None, plan_kind: str =
                 writer.flush(batch)
             if not dry_run:
                 rollups.apply(writer.delta)
+                if writer.inserted:
+                    rollups.refresh_alarms_after_commit()
                 for used in writer.chooser.used:
                     audit.record(used, actor, Action.IMPORT, "", "",
                                  f"{source_name}：新增 {writer.inserted} 批次", at=now)

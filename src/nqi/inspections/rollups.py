@@ -149,6 +149,14 @@ def apply(delta: RollupDelta) -> int:
     return len(rows)
 
 
+def refresh_alarms_after_commit() -> None:
+    """Results came or went in bulk (an import, a withdrawal): the failure-rate alarms, a table computed from
+    them, are recomputed by the worker once this transaction commits, rather than at the next scheduled refresh."""
+    from nqi.analytics.tasks import refresh_cusum_task  # imported here: analytics builds on inspections
+
+    transaction.on_commit(refresh_cusum_task.enqueue, robust=True)
+
+
 def drop_empty() -> None:
     """Delete rollup rows whose batches went back to zero (records were deleted), as a rebuild would have none."""
     InspectionRollup.objects.filter(batches=0).delete()

@@ -511,6 +511,29 @@ def test_a_regulator_withdraws_a_wrong_import_and_everything_it_added_goes(clien
     assert run_import(wrong.path)["inserted"] == wrong.expected_valid
 
 
+def test_importing_and_withdrawing_refresh_the_failure_rate_alarms(client, desk, tmp_path,
+                                                                   django_capture_on_commit_callbacks):
+    """The alarms are a table computed from the results: an import or a withdrawal has it recomputed (the
+    worker's job; the tests run tasks at once) instead of leaving it stale until the next scheduled refresh."""
+    from nqi.analytics import monitoring
+    from nqi.analytics.models import CusumRefresh, FailureRateCusum
+
+    def alarms():
+        return sorted(FailureRateCusum.objects.values_list("city", "product_category", "recent_total", "recent_failed"))
+
+    client.force_login(desk.regulator)
+    job, _ = upload(client, samples.write_csv(tmp_path / "r.csv", 150, seed=6).path)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert confirm(client, job).status_code == 302
+    assert CusumRefresh.objects.count() == 1 and FailureRateCusum.objects.exists()
+    cached = alarms()
+    monitoring.refresh()
+    assert alarms() == cached
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(f"/inspections/imports/{job.pk}/withdraw/", {"reason": "传错了"}).status_code == 302
+    assert CusumRefresh.objects.count() == 3 and not FailureRateCusum.objects.exists()
+
+
 def test_an_import_whose_results_moved_on_cannot_be_withdrawn(desk, tmp_path):
     from nqi.core.exceptions import InvalidTransition
     from nqi.inspections import actions
