@@ -30,6 +30,7 @@ from pathlib import Path
 
 import psycopg
 from django.conf import settings
+from django.core.files import File
 from django.db import connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -670,6 +671,19 @@ def import_results(path, *, plan: InspectionPlan | None = None, plan_kind: str =
         "plans": [{"id": p.pk, "name": p.name} for p in writer.chooser.used if p.pk],
     })
     return summary
+
+
+def job_for_file(path, *, plan: InspectionPlan | None, plan_kind: str, mapping=None, header_row: int | None = None,
+                 sheet: str | None = None, publish: bool = False, actor=None) -> ImportJob:
+    """An import job for a file named on the command line, so that its import is listed, reported and can be
+    withdrawn like an upload's. The file is copied into the uploads. Run it with run_job."""
+    path = Path(path)
+    job = ImportJob(original_name=path.name[:200], size=path.stat().st_size, plan=plan, plan_kind=plan_kind,
+                    mapping=mapping or {}, header_row=header_row, sheet=sheet or "", publish=publish, created_by=actor)
+    with open(path, "rb") as handle:
+        job.file.save(path.name, File(handle), save=False)
+    job.save()
+    return job
 
 
 def run_job(job: ImportJob) -> ImportJob:

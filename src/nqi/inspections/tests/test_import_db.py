@@ -534,6 +534,22 @@ def test_importing_and_withdrawing_refresh_the_failure_rate_alarms(client, desk,
     assert CusumRefresh.objects.count() == 3 and not FailureRateCusum.objects.exists()
 
 
+def test_an_import_from_the_command_line_is_listed_and_can_be_withdrawn(client, desk, tmp_path):
+    sheet = samples.write_csv(tmp_path / "命令行导入.csv", 80, seed=12)
+    summary = run_import(sheet.path)
+    job = ImportJob.objects.get(pk=summary["job"])
+    assert job.status == ImportStatus.DONE and job.inserted == summary["inserted"] == sheet.expected_valid
+    assert job.created_by is None and job.file.read() == sheet.path.read_bytes()  # kept, as an upload is
+    client.force_login(desk.region)
+    assert "命令行导入.csv" in client.get("/inspections/imports/new/").content.decode()
+    response = client.post(f"/inspections/imports/{job.pk}/withdraw/", {"reason": "命令行导错了文件"}, follow=True)
+    assert f"已撤销导入，删除 {job.inserted} 批次" in response.content.decode()
+    assert not SamplingRecord.objects.exists()
+    with pytest.raises(CommandError, match="缺少必填列"):
+        call_command("inspections", "import", str(sheet.path), "--mapping", "1=ignore,2=ignore,3=ignore")
+    assert ImportJob.objects.latest("id").status == ImportStatus.FAILED
+
+
 def test_an_import_whose_results_moved_on_cannot_be_withdrawn(desk, tmp_path):
     from nqi.core.exceptions import InvalidTransition
     from nqi.inspections import actions

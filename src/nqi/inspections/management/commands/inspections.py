@@ -1,6 +1,7 @@
 """`nqi inspections import FILE` and `nqi inspections deadlines`: the spot-check operator commands.
 
     nqi inspections import results.xlsx [--dry-run] [--json] [--plan ID] [--kind provincial] [--publish]
+        (an import job, as an upload makes: listed on the imports page with its report, and it can be withdrawn)
     nqi inspections deadlines [--json]      # objection windows and correction deadlines; idempotent
 """
 
@@ -8,9 +9,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from nqi.inspections import actions
-from nqi.inspections.choices import PlanKind
-from nqi.inspections.importer import import_results
+from nqi.inspections import actions, importer
+from nqi.inspections.choices import ImportStatus, PlanKind
 from nqi.inspections.importing import FileFormatError, MappingError
 from nqi.inspections.models import InspectionPlan
 
@@ -55,10 +55,16 @@ class Command(BaseCommand):
             plan = InspectionPlan.objects.filter(pk=options["plan"]).first()
             if plan is None:
                 raise CommandError(f"抽查计划不存在：{options['plan']}")
+        chosen = {"plan": plan, "plan_kind": options["kind"], "mapping": _mapping(options["mapping"]),
+                    "header_row": options["header_row"], "sheet": options["sheet"], "publish": options["publish"]}
         try:
-            summary = import_results(options["file"], plan=plan, plan_kind=options["kind"],
-                                     mapping=_mapping(options["mapping"]), header_row=options["header_row"],
-                                     sheet=options["sheet"], dry_run=options["dry_run"], publish=options["publish"])
+            if options["dry_run"]:
+                summary = importer.import_results(options["file"], dry_run=True, **chosen)
+            else:  # a job, as for an upload: listed on the imports page, with its report, and it can be withdrawn
+                job = importer.run_job(importer.job_for_file(options["file"], **chosen))
+                if job.status != ImportStatus.DONE:
+                    raise MappingError(job.error)
+                summary = {**job.summary, "job": job.pk}
         except (MappingError, FileFormatError, FileNotFoundError) as exc:
             if options["json"]:
                 self.stdout.write(json.dumps({"error": str(exc)}, ensure_ascii=False))
