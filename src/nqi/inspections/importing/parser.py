@@ -644,30 +644,28 @@ class ImportParser:
     def records(self, progress: ProgressCallback | None = None,
                 progress_every: int = PROGRESS_EVERY) -> Iterator[ParsedRecord]:
         """Stream the valid, first-seen records; the summary fills in as rows go by (done when exhausted)."""
-        if self.problem:
-            raise MappingError(self.problem)
-        if self._consumed:
-            raise RuntimeError("records() can be iterated only once per ImportParser")
-        self._consumed = True
-        rows = self._data_rows()
-        total = self.reader.total_rows
-        if progress is not None:
-            rows = _with_progress(rows, progress, progress_every, total)
-        try:
-            with language_override(self.language):
-                yield from self._evaluate(rows, self.summary)
-            self.summary.finished = True
-        finally:
-            self.reader.close()
-        if progress is not None:
-            progress(self._last_row(), total)
+        return self._read(lambda rows: self._evaluate(rows, self.summary), progress, progress_every)
 
     def record_batches(self, size: int, *, first_size: int | None = None, progress: ProgressCallback | None = None,
                        progress_every: int = PROGRESS_EVERY) -> Iterator[RecordBatch]:
-        """The rows records() streams, in batches of the valid, first-seen rows of each `size` data rows
-        (`first_size` for the first, twice as many for the next, and so on up to `size`: the database
-        waiting for the first batch gets one soon, and always has the next one before it is done). Values are converted a column at a time, once per distinct cell; rows
-        with a problem go through the row-by-row checks, so the summary is exactly records()'s."""
+        """The rows records() streams, in batches: the valid, first-seen rows of each `size` data rows
+        (`first_size` for the first, twice as many for the next, and so on up to `size`, so that a database
+        waiting for the first batch gets one soon). Values are converted a column at a time, once per distinct
+        cell; rows with a problem go through the row-by-row checks, so the summary is exactly records()'s."""
+        def batches(rows: Iterator[tuple[int, list]]) -> Iterator[RecordBatch]:
+            seen: dict[int, int] = {}
+            count = first_size or size
+            while chunk := list(islice(rows, count)):
+                batch = self._evaluate_columns(chunk, seen)
+                if batch:
+                    yield batch
+                count = min(size, count * 2)
+
+        return self._read(batches, progress, progress_every)
+
+    def _read(self, evaluate: Callable[[Iterator[tuple[int, list]]], Iterator], progress: ProgressCallback | None,
+              progress_every: int) -> Iterator:
+        """evaluate(the data rows), once per parser; the summary is finished when the rows are."""
         if self.problem:
             raise MappingError(self.problem)
         if self._consumed:
@@ -677,15 +675,9 @@ class ImportParser:
         total = self.reader.total_rows
         if progress is not None:
             rows = _with_progress(rows, progress, progress_every, total)
-        seen: dict[int, int] = {}
         try:
             with language_override(self.language):
-                count = first_size or size
-                while chunk := list(islice(rows, count)):
-                    batch = self._evaluate_columns(chunk, seen)
-                    if batch:
-                        yield batch
-                    count = min(size, count * 2)
+                yield from evaluate(rows)
             self.summary.finished = True
         finally:
             self.reader.close()
