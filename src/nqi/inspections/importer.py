@@ -272,14 +272,18 @@ class RowBuilder:
             else:
                 texts.append(values if name in _TEXT_COLUMNS else mapped(copy_text, values))
         rows = list(map("\t".join, zip(*texts, strict=True)))
+        line_end = self.constant_text + "\n"
+        text = line_end.join(rows) + self.constant_text if rows else ""
         # Parsed text practically never holds a tab, newline, carriage return, NUL or backslash: the lines are
-        # joined as they are, unless the text shows one, and then every value is escaped (a test holds both).
-        body = "\n".join(rows)
+        # joined as they are, unless the text shows one (more than the NULL markers and the constant columns
+        # account for), and then every value is escaped (a test holds both).
         nulls = sum(values.count(None) for name, values in columns.items() if name not in _TEXT_COLUMNS)
-        if (body.count("\\") != nulls or body.count("\t") != len(rows) * (len(texts) - 1)
-                or body.count("\n") != len(rows) - 1 or "\r" in body or "\x00" in body):
+        if (text.count("\\") != nulls + len(rows) * line_end.count("\\")
+                or text.count("\t") != len(rows) * (len(texts) - 1 + line_end.count("\t"))
+                or text.count("\n") != max(len(rows) - 1, 0) or "\r" in text or "\x00" in text):
             rows = list(map(copy_line, zip(*(columns[name] for name in ROW_COLUMNS), strict=True)))
-        return (self.constant_text + "\n").join(rows) + self.constant_text if rows else ""
+            text = line_end.join(rows) + self.constant_text if rows else ""
+        return text
 
     def prepare(self, batch: RecordBatch) -> PreparedBatch:
         columns = self.columns(batch)
