@@ -219,13 +219,17 @@ def seed(rows: int, layout: str = "uniform", seed_value: int = 20261127) -> dict
     raw = connection.connection
     done = 0
     with raw.cursor() as cur:
-        with cur.copy(f"COPY {table} ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:
-            while done < rows:
-                n = min(CHUNK, rows - done)
+        # A COPY per chunk: the records' reference checks (migration 0008) read each statement's rows at once,
+        # from memory up to work_mem.
+        cur.execute("SET work_mem = '256MB'")
+        while done < rows:
+            n = min(CHUNK, rows - done)
+            with cur.copy(f"COPY {table} ({', '.join(COPY_COLUMNS)}) FROM STDIN") as copy:
                 copy.write(_chunk_text(rng, n, plans, fail_rates, day_offsets, structure).encode())
-                done += n
-                if done % 2_000_000 < CHUNK:
-                    print(f"  copied {done:,} rows ({time.perf_counter() - started:.0f} s)", flush=True)
+            done += n
+            if done % 2_000_000 < CHUNK:
+                print(f"  copied {done:,} rows ({time.perf_counter() - started:.0f} s)", flush=True)
+        cur.execute("RESET work_mem")
     timings["copy_s"] = time.perf_counter() - started
     t = time.perf_counter()
     with connection.cursor() as cursor:

@@ -3,10 +3,15 @@
 Imports a clean 100k-row CSV once with the project's importer, dumps the stored rows, then times a server-side
 `COPY ... FROM` of exactly those rows, plus the COMMIT that runs the deferred foreign-key checks, into:
 
-  table as migrated    the real table: 12 indexes (4 of them partial) and 6 foreign keys;
+  table as migrated    the real table: its indexes (4 of them partial) and, since migration 0008, the
+                       per-statement triggers that check the six references (one COPY here: they read all
+                       100k rows at once, where the importer gives them 10,000 at a time);
+  with foreign keys    the same indexes and the six row-by-row foreign keys of sessions 1-5;
   without nullable FKs the same indexes, only the plan foreign key (the one every imported row fills);
-  without foreign keys the same indexes, no foreign key;
+  without foreign keys the same indexes, no foreign key and no trigger;
   heap only            no index, no foreign key: parsing the rows and writing the heap.
+
+benchmarks/import_references.py compares the triggers with the foreign keys as the importer writes (batches).
 
 The rows are dumped with a client-side COPY and read back by the server from the file. Also times the
 importer's duplicate probe (10 batches of 10,000 keys looked up in the unique index). No
@@ -32,9 +37,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import import_db  # noqa: E402
+import import_references  # noqa: E402
 
 TABLE = "inspections_samplingrecord"
-NULLABLE_FKS = ("import_job_id", "lab_id", "manufacturer_id", "sampled_unit_id", "task_id")
 
 
 def timed(cursor, sql: str) -> float:
@@ -44,14 +49,12 @@ def timed(cursor, sql: str) -> float:
 
 
 def variant(cursor, name: str, *, indexes: bool, fks: tuple[str, ...]) -> None:
-    """A copy of the record table with or without its indexes, and with the given foreign keys only."""
+    """A copy of the record table (no triggers) with or without its indexes, and with the given foreign keys,
+    as Django created them before migration 0008."""
     cursor.execute(f"DROP TABLE IF EXISTS {name}")
     cursor.execute(f"CREATE TABLE {name} (LIKE {TABLE} INCLUDING DEFAULTS INCLUDING CONSTRAINTS"
                    f"{' INCLUDING INDEXES' if indexes else ''})")
-    cursor.execute("""SELECT a.attname, c.confrelid::regclass::text FROM pg_constraint c
-                      JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
-                      WHERE c.conrelid = %s::regclass AND c.contype = 'f'""", [TABLE])
-    for column, target in cursor.fetchall():
+    for column, target in import_references.FOREIGN_KEYS:
         if column in fks:
             cursor.execute(f"ALTER TABLE {name} ADD FOREIGN KEY ({column}) REFERENCES {target} (id) "
                            "DEFERRABLE INITIALLY DEFERRED")
@@ -87,7 +90,9 @@ def main() -> None:
         cursor.execute("SELECT count(*) FROM pg_indexes WHERE tablename = %s", [TABLE])
         n_indexes = cursor.fetchone()[0]
         variants = {
-            f"table as migrated ({n_indexes} indexes, 6 foreign keys)": (TABLE, True, None),
+            f"table as migrated ({n_indexes} indexes, reference triggers)": (TABLE, True, None),
+            "with the 6 foreign keys (before migration 0008)": (
+                "bench_all_fks", True, tuple(column for column, _target in import_references.FOREIGN_KEYS)),
             "without the 5 nullable foreign keys (plan's kept)": ("bench_plan_fk", True, ("plan_id",)),
             "without foreign keys": ("bench_no_fk", True, ()),
             "heap only (no index, no foreign key)": ("bench_heap", False, ()),
@@ -105,6 +110,7 @@ def main() -> None:
                     variant(cursor, name, indexes=indexes, fks=fks)
                 cursor.execute("CHECKPOINT")
                 cursor.execute("BEGIN")
+                cursor.execute("SET LOCAL work_mem = '256MB'")  # the triggers' 100k rows at once, in memory
                 copy = timed(cursor, f"COPY {name} FROM '{dump}'")
                 commit = timed(cursor, "COMMIT")
                 if best is None or copy + commit < sum(best):
