@@ -4,9 +4,9 @@ row-by-row foreign-key constraints and are checked by triggers instead.
 
 PostgreSQL checks a foreign key row by row: an imported 100,000-row file fired 600,000 checks, a third of its
 COPY's time, one query each for the plan (the same plan every time). Here one trigger per statement collects
-the distinct references of the rows it wrote and checks each referenced table once, locking the referenced
-rows FOR KEY SHARE, as the row-by-row checks do, so that no other transaction can delete them before this one
-ends. On the referenced tables, a trigger per statement refuses to delete (or renumber) rows that records still
+the distinct references of the rows it wrote (of an update: only those it changed, as a foreign key does) and
+checks each referenced table once, locking the referenced rows FOR KEY SHARE, as the row-by-row checks do, so
+that no other transaction can delete them before this one ends. On the referenced tables, a trigger per statement refuses to delete (or renumber) rows that records still
 refer to. Django's on_delete rules (PROTECT, SET_NULL) run before a delete, as they did with the constraints.
 The checks are immediate (at the end of each statement), where the constraints were deferred to the commit.
 
@@ -52,32 +52,6 @@ BEGIN
     END IF;
 END $$;
 
-CREATE FUNCTION inspections_record_references_exist() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    plans bigint[]; tasks bigint[]; labs bigint[]; units bigint[]; makers bigint[]; jobs bigint[];
-BEGIN
-    SELECT array_agg(DISTINCT plan_id) FILTER (WHERE plan_id IS NOT NULL),
-           array_agg(DISTINCT task_id) FILTER (WHERE task_id IS NOT NULL),
-           array_agg(DISTINCT lab_id) FILTER (WHERE lab_id IS NOT NULL),
-           array_agg(DISTINCT sampled_unit_id) FILTER (WHERE sampled_unit_id IS NOT NULL),
-           array_agg(DISTINCT manufacturer_id) FILTER (WHERE manufacturer_id IS NOT NULL),
-           array_agg(DISTINCT import_job_id) FILTER (WHERE import_job_id IS NOT NULL)
-      INTO plans, tasks, labs, units, makers, jobs
-      FROM new_rows;
-    PERFORM inspections_lock_referenced('inspections_inspectionplan', 'plan_id', plans);
-    PERFORM inspections_lock_referenced('inspections_samplingtask', 'task_id', tasks);
-    PERFORM inspections_lock_referenced('accounts_organisation', 'lab_id', labs);
-    PERFORM inspections_lock_referenced('accounts_organisation', 'sampled_unit_id', units);
-    PERFORM inspections_lock_referenced('accounts_organisation', 'manufacturer_id', makers);
-    PERFORM inspections_lock_referenced('inspections_importjob', 'import_job_id', jobs);
-    RETURN NULL;
-END $$;
-
-CREATE TRIGGER inspections_record_references_insert AFTER INSERT ON inspections_samplingrecord
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION inspections_record_references_exist();
-CREATE TRIGGER inspections_record_references_update AFTER UPDATE ON inspections_samplingrecord
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION inspections_record_references_exist();
-
 -- The arguments: the records' columns that refer to the table.
 CREATE FUNCTION inspections_record_references_kept() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -106,6 +80,44 @@ BEGIN
     END LOOP;
     RETURN NULL;
 END $$;
+"""
+
+
+def postgresql_record_triggers() -> str:
+    """After an insert, every reference of the new rows is checked; after an update, only the references it
+    changed, as a foreign key does (an update that leaves them alone locks nothing)."""
+    names = [column.removesuffix("_id") + "_refs" for column, _table in REFERENCES]
+
+    def collect(changed: bool) -> str:
+        return ",\n               ".join(
+            f"array_agg(DISTINCT n.{column}) FILTER (WHERE n.{column} IS NOT NULL"
+            + (f" AND n.{column} IS DISTINCT FROM o.{column})" if changed else ")") for column, _table in REFERENCES)
+
+    locks = "\n    ".join(f"PERFORM inspections_lock_referenced('{table}', '{column}', {name});"
+                          for (column, table), name in zip(REFERENCES, names, strict=True))
+    return f"""
+CREATE FUNCTION inspections_record_references_exist() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    {" ".join(f"{name} bigint[];" for name in names)}
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        SELECT {collect(False)}
+          INTO {", ".join(names)}
+          FROM new_rows n;
+    ELSE  -- a row whose id changed counts as new
+        SELECT {collect(True)}
+          INTO {", ".join(names)}
+          FROM new_rows n LEFT JOIN old_rows o ON o.id = n.id;
+    END IF;
+    {locks}
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER inspections_record_references_insert AFTER INSERT ON {RECORDS}
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION inspections_record_references_exist();
+CREATE TRIGGER inspections_record_references_update AFTER UPDATE ON {RECORDS}
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION inspections_record_references_exist();
 """
 
 
@@ -147,7 +159,8 @@ def sqlite_triggers() -> list[str]:
 def add_triggers(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(POSTGRESQL + postgresql_referenced_triggers(), params=None)
+        schema_editor.execute(POSTGRESQL + postgresql_record_triggers() + postgresql_referenced_triggers(),
+                              params=None)
     elif vendor == "sqlite":
         for statement in sqlite_triggers():
             schema_editor.execute(statement, params=None)

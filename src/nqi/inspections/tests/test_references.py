@@ -108,18 +108,52 @@ def test_the_database_refuses_to_delete_or_renumber_a_referenced_row(spot):
     assert record.manufacturer_id == maker.pk
 
 
+def bare_record() -> SamplingRecord:
+    """A record under a new plan, made without the desk's fixtures: in a transactional test they are gone (an
+    earlier transactional test's flush removed the service lines they need)."""
+    plan = InspectionPlan.objects.create(name="2026年柳州市螺蛳粉专项抽查", year=2026, kind=PlanKind.SPECIAL)
+    return SamplingRecord.objects.create(number=f"T{uuid.uuid4().hex[:12]}", plan=plan, plan_kind=plan.kind,
+                                         city=City.LIUZHOU, sampling_date=dt.date(2026, 8, 20),
+                                         manufacturer_name="柳州市鱼峰区示例米粉厂", product_name="袋装螺蛳粉",
+                                         dedup_key=uuid.uuid4())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_update_that_leaves_the_references_alone_locks_nothing():
+    """As with a foreign key: a record's status can change while another transaction holds its plan (a plan
+    action locks it FOR UPDATE); only a change of the reference itself waits for it."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writer at a time")
+    record = bare_record()
+    other_plan = InspectionPlan.objects.create(name="2026年柳州市米粉专项抽查", year=2026, kind=PlanKind.SPECIAL)
+    holder = connections.create_connection("default")
+    try:
+        holder.set_autocommit(False)
+        with holder.cursor() as cursor:
+            cursor.execute("SELECT id FROM inspections_inspectionplan WHERE id = %s FOR UPDATE", [record.plan_id])
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '300ms'")
+        SamplingRecord.objects.filter(pk=record.pk).update(status="tested", remarks="复核")  # its plan is held
+        SamplingRecord.objects.filter(pk=record.pk).update(plan=other_plan)
+        with pytest.raises(OperationalError, match="lock timeout"):
+            SamplingRecord.objects.filter(pk=record.pk).update(plan_id=record.plan_id)
+    finally:
+        holder.rollback()
+        holder.close()
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+    record.refresh_from_db()
+    assert (record.status, record.plan, record.remarks) == ("tested", other_plan, "复核")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_row_referred_to_by_an_open_transaction_cannot_be_deleted_until_it_ends():
     """The checks lock what they find (FOR KEY SHARE), as a foreign key's would: a delete waits for the writing
     transaction, then finds the new reference and is refused."""
     if connection.vendor != "postgresql":
         pytest.skip("SQLite runs one writer at a time")
-    # Not the desk's fixtures: an earlier transactional test's flush removed the service lines they need.
     maker = Organisation.objects.create(kind=OrgKind.ENTERPRISE, name="柳州市鱼峰区示例米粉厂", city=City.LIUZHOU)
-    plan = InspectionPlan.objects.create(name="2026年柳州市螺蛳粉专项抽查", year=2026, kind=PlanKind.SPECIAL)
-    record = SamplingRecord.objects.create(number="T1", plan=plan, plan_kind=plan.kind, city=City.LIUZHOU,
-                                           sampling_date=dt.date(2026, 8, 20), manufacturer_name=maker.name,
-                                           product_name="袋装螺蛳粉", dedup_key=uuid.uuid4())
+    record = bare_record()
     linked, release, failures = threading.Event(), threading.Event(), []
 
     def link():
