@@ -57,6 +57,18 @@ def setup_django(url: str) -> None:
     django.setup()
 
 
+def fresh_database() -> str:
+    """Drop and re-create the database named in DATABASE_URL (or the default), point Django at it and migrate;
+    returns its URL."""
+    url = os.environ.get("DATABASE_URL") or DEFAULT_URL
+    recreate_database(url)
+    setup_django(url)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return url
+
+
 def write_clean_sheet(path: Path, rows: int, *, xlsx: bool, seed: int = 7) -> int:
     """A results table with the usual headers on row 1, realistic values, no title, notes or bad rows."""
     from nqi.inspections.importing import samples
@@ -342,16 +354,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--memory-child")
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL") or DEFAULT_URL
     if args.memory_child:
         memory_child(args.memory_child)
         return
-    recreate_database(url)
-    setup_django(url)
-    from django.core.management import call_command
+    url = fresh_database()
     from django.db import connection
 
-    call_command("migrate", verbosity=0)
     print(f"PostgreSQL {connection.cursor().connection.info.server_version}, Python {sys.version.split()[0]}")
     work = Path(tempfile.mkdtemp(prefix="nqi-bench-import-"))
     formats = ["csv"] if args.skip_xlsx else ["csv", "xlsx"]

@@ -27,7 +27,6 @@ read the dump file (written to a world-readable temporary directory).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -65,13 +64,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL") or import_db.DEFAULT_URL
-    import_db.recreate_database(url)
-    import_db.setup_django(url)
-    from django.core.management import call_command
+    import_db.fresh_database()
     from django.db import connection
 
-    call_command("migrate", verbosity=0)
     work = Path(tempfile.mkdtemp(prefix="nqi-pg-cost-"))
     work.chmod(0o755)
     sheet = work / "results.csv"

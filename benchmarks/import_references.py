@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import io
-import os
 import statistics
 import sys
 import tempfile
@@ -87,15 +86,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--reps", type=int, default=5)
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL") or import_db.DEFAULT_URL
-    import_db.recreate_database(url)
-    import_db.setup_django(url)
-    from django.core.management import call_command
+    import_db.fresh_database()
     from django.db import connection
 
     from nqi.inspections.importer import CONSTANT_COLUMNS, ROW_COLUMNS
 
-    call_command("migrate", verbosity=0)
     columns = ", ".join(["plan_id", *ROW_COLUMNS, *CONSTANT_COLUMNS])
     path = Path(tempfile.mkdtemp(prefix="nqi-bench-refs-")) / f"results-{args.rows}.csv"
     rows = import_db.write_clean_sheet(path, args.rows, xlsx=False)

@@ -140,6 +140,18 @@ def open_as(browser, live_server):
 
 
 @pytest.fixture
+def menu():
+    """menu(page, group, item): open the top navigation's `group` dropdown and follow its `item` link."""
+
+    def _menu(page, group, item):
+        nav = page.locator("nav")
+        nav.get_by_role("button", name=group).or_(nav.get_by_role("link", name=group)).click()
+        nav.get_by_role("link", name=item).click()
+
+    return _menu
+
+
+@pytest.fixture
 def shot():
     """shot(page, name): a full-page screenshot into SHOTS_DIR, for a human to look at the pages."""
     SHOTS_DIR.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ from nqi.inspections.importing import samples
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
 
 
-def test_region_regulator_reads_pass_rates_charts_alarms_and_the_bulletin(open_as, live_server, tmp_path, shot):
+def test_region_regulator_reads_pass_rates_charts_alarms_and_the_bulletin(open_as, menu, live_server, tmp_path, shot):
     region = testing.make_regulator(City.NANNING, RegulatorLevel.REGION)
     sheet = samples.write_csv(tmp_path / "2026年自治区食品监督抽查结果.csv", 800, seed=5)
     summary = importer.import_results(sheet.path, plan_kind=PlanKind.PROVINCIAL)
@@ -30,9 +30,7 @@ def test_region_regulator_reads_pass_rates_charts_alarms_and_the_bulletin(open_a
     page.on("pageerror", lambda error: script_errors.append(str(error)))
     page.on("console", lambda message: script_errors.append(message.text) if message.type == "error" else None)
 
-    page.locator("nav").get_by_role("button", name="质量统计").or_(
-        page.locator("nav").get_by_role("link", name="质量统计")).click()
-    page.locator("nav").get_by_role("link", name="抽查统计").click()
+    menu(page, "质量统计", "抽查统计")
     expect(page.locator("h1")).to_contain_text("产品质量监督抽查合格率统计")
     expect(page.locator("#stat-batches")).to_have_text(str(sheet.expected_valid))
     expect(page.locator("#stat-rate").locator("xpath=..")).to_contain_text("–")  # the rate's 95% interval
@@ -51,15 +49,11 @@ def test_region_regulator_reads_pass_rates_charts_alarms_and_the_bulletin(open_a
     assert saved.suffix == ".xlsx"
     assert load_workbook(saved).active.max_row > 5
 
-    page.locator("nav").get_by_role("button", name="质量统计").or_(
-        page.locator("nav").get_by_role("link", name="质量统计")).click()
-    page.locator("nav").get_by_role("link", name="质量预警").click()
+    menu(page, "质量统计", "质量预警")
     expect(page.locator("h1")).to_contain_text("Bernoulli CUSUM")
     shot(page, "dashboard-02-alarms")
 
-    page.locator("nav").get_by_role("button", name="质量统计").or_(
-        page.locator("nav").get_by_role("link", name="质量统计")).click()
-    page.locator("nav").get_by_role("link", name="季度公报").click()
+    menu(page, "质量统计", "季度公报")
     expect(page.locator("h1")).to_contain_text("产品质量监督抽查情况通报")
     expect(page.locator("table").first).to_be_visible()
     shot(page, "dashboard-03-bulletin")

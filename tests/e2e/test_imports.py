@@ -18,16 +18,14 @@ from nqi.inspections.models import ImportJob, SamplingRecord
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
 
 
-def test_regulator_imports_a_messy_sheet_reads_the_report_and_withdraws_it(open_as, shot, tmp_path):
+def test_regulator_imports_a_messy_sheet_reads_the_report_and_withdraws_it(open_as, menu, shot, tmp_path):
     region = testing.make_regulator(City.NANNING, RegulatorLevel.REGION)
     sheet = samples.write_csv(tmp_path / "2026年第3批自治区食品监督抽查结果.csv", 60, encoding="gbk", seed=11,
                               bad_share=0.1, duplicate_share=0.05)
     assert sheet.bad_rows and sheet.duplicate_rows  # the sheet is as messy as promised
 
     page = open_as(region)
-    page.locator("nav").get_by_role("button", name="监督抽查").or_(
-        page.locator("nav").get_by_role("link", name="监督抽查")).click()
-    page.locator("nav").get_by_role("link", name="导入抽查结果").click()
+    menu(page, "监督抽查", "导入抽查结果")
     expect(page.locator("h1")).to_have_text("导入抽查结果")
     page.set_input_files("#id_file", str(sheet.path))
     page.select_option("#id_plan_kind", "provincial")

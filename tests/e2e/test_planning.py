@@ -31,12 +31,10 @@ def liuzhou_history():
     return history
 
 
-def test_regulator_generates_edits_and_adopts_a_plan(open_as, liuzhou_history, shot, settle):
+def test_regulator_generates_edits_and_adopts_a_plan(open_as, menu, liuzhou_history, shot, settle):
     h = liuzhou_history
     page = open_as(h.desk.regulator)
-    page.locator("nav").get_by_role("button", name="监督抽查").or_(
-        page.locator("nav").get_by_role("link", name="监督抽查")).click()
-    page.locator("nav").get_by_role("link", name="风险抽样方案").click()
+    menu(page, "监督抽查", "风险抽样方案")
     expect(page.locator("h1")).to_have_text("风险抽样方案")
     page.click("#new-scheme")
     page.fill("#id_name", "2027年柳州市方便食品风险抽样方案")
